@@ -1,0 +1,1 @@
+"""dlt sources that land Mirakl and ERP data in the warehouse."""
