@@ -2,6 +2,7 @@
 
 Every source yields its rejects to a ``quarantine`` table in its own dataset. A rerun over the
 same bad input yields the same ``quarantine_id``, so the table never grows duplicates.
+A resource that yields rejects is wrapped with ``with_quarantine(resource, columns)``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import dlt
 from dlt.extract.items import DataItemWithMeta
+from dlt.sources import DltResource
 
 QUARANTINE_TABLE = "quarantine"
 
@@ -28,6 +30,33 @@ QUARANTINE_COLUMNS: dict[str, dict[str, Any]] = {
 }
 
 logger = logging.getLogger("recon.quarantine")
+
+
+def _quarantine_hints() -> dict[str, Any]:
+    return dlt.mark.make_hints(
+        table_name=QUARANTINE_TABLE,
+        write_disposition="merge",
+        primary_key="quarantine_id",
+        columns=QUARANTINE_COLUMNS,
+    )
+
+
+def with_quarantine(resource: DltResource, columns: dict[str, dict[str, Any]]) -> DltResource:
+    """Give ``resource`` its column hints and a quarantine table of its own.
+
+    dlt seeds a table variant from the resource's hints as they are when the variant is
+    created; registering the quarantine variant before the resource's own columns keeps the
+    resource's keys and NOT NULL columns out of the quarantine table.
+    """
+    resource.apply_hints(
+        table_name=QUARANTINE_TABLE,
+        write_disposition="merge",
+        primary_key="quarantine_id",
+        columns=QUARANTINE_COLUMNS,
+        create_table_variant=True,
+    )
+    resource.apply_hints(columns=columns)
+    return resource
 
 
 def _raw_text(raw: Any) -> str:
@@ -54,12 +83,5 @@ def quarantine_record(
         "raw_record": raw_text,
         "quarantined_at": dt.datetime.now(dt.UTC),
     }
-    return dlt.mark.with_hints(
-        row,
-        dlt.mark.make_hints(
-            table_name=QUARANTINE_TABLE,
-            write_disposition="merge",
-            primary_key="quarantine_id",
-            columns=QUARANTINE_COLUMNS,
-        ),
-    )
+    # Routed to the variant that with_quarantine() registered on the emitting resource.
+    return dlt.mark.with_hints(row, _quarantine_hints(), create_table_variant=True)
