@@ -1,0 +1,62 @@
+"""`recon ingest`: land Mirakl and ERP data in the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from dlt.pipeline.exceptions import PipelineStepFailed
+from rich.console import Console
+from rich.table import Table
+
+from ingestion.pipeline import IngestReport, configured_sources, default_progress, run_sources
+from recon.cli import cli, resolve_warehouse, warehouse_option
+from recon.errors import describe
+
+DEFAULT_SOURCES = ("mirakl", "erp_files")
+
+
+def print_ingest_report(report: IngestReport, console: Console) -> None:
+    table = Table(title=f"Landed in {report.warehouse}")
+    table.add_column("table")
+    table.add_column("rows this run", justify="right")
+    table.add_column("rows in total", justify="right")
+    for run in report.runs:
+        for name, total in sorted(run.rows_total.items()):
+            loaded = run.rows_loaded.get(name, 0)
+            table.add_row(f"{run.dataset}.{name}", f"{loaded:,}", f"{total:,}")
+    console.print(table)
+    if report.quarantined:
+        where = ", ".join(f"{run.dataset}.quarantine" for run in report.runs if run.quarantined)
+        console.print(
+            f"[yellow]{report.quarantined:,} record(s) quarantined[/yellow]: see {where} "
+            "for the record, the file or key, and the reason."
+        )
+    else:
+        console.print("No record quarantined.")
+
+
+@cli.command()
+@warehouse_option
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Choice(DEFAULT_SOURCES),
+    help="Only these sources (repeatable); default all configured.",
+)
+def ingest(warehouse: Path | None, sources: tuple[str, ...]) -> None:
+    """Land Mirakl and ERP data in the warehouse (incremental, idempotent)."""
+    console = Console(stderr=False)
+    target = resolve_warehouse(warehouse)
+    chosen = sources or DEFAULT_SOURCES
+    try:
+        report = run_sources(
+            target,
+            configured_sources(chosen),
+            progress=default_progress(),
+            on_source=lambda name: console.print(f"[bold]Loading {name}[/bold] into {target}"),
+        )
+    except PipelineStepFailed as error:
+        raise click.ClickException(f"ingest failed: {describe(error)}") from error
+    print_ingest_report(report, console)
