@@ -1,0 +1,334 @@
+"""dlt source for the Mirakl seller API: orders, offers, carriers, reasons and the money trail.
+
+Tables (in the pipeline's dataset, ``mirakl`` by convention):
+
+| table | Mirakl call | key | disposition |
+|---|---|---|---|
+| ``orders`` | OR11 | ``order_id`` | merge, incremental on ``last_updated_date`` |
+| ``offers`` | OF21 | ``offer_id`` | replace |
+| ``carriers`` | SH21 | ``code`` | replace |
+| ``reasons`` | RE01 | ``code`` | replace |
+| ``transaction_logs`` | TL02 | ``id`` | merge, incremental on ``last_updated`` |
+| ``billing_cycles`` | SBC11 | ``id`` | merge, every cycle re-pulled |
+| ``invoices`` | IV01 | ``id`` | merge, every document re-pulled |
+| ``quarantine`` | | ``quarantine_id`` | merge: items that could not be landed, with the reason |
+
+Order lines land in ``orders__order_lines`` and their refunds in ``orders__order_lines__refunds``
+(dlt nested tables: a re-pulled order's lines and refunds replace the old ones).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import dlt
+from dlt.common.typing import TDataItems
+from dlt.extract.items import DataItemWithMeta
+from dlt.sources import DltResource
+
+from ..quarantine import quarantine_record
+from .columns import (
+    BILLING_CYCLE_COLUMNS,
+    CARRIER_COLUMNS,
+    INVOICE_COLUMNS,
+    INVOICE_NESTED_HINTS,
+    OFFER_COLUMNS,
+    OFFER_NESTED_HINTS,
+    ORDER_COLUMNS,
+    ORDER_NESTED_HINTS,
+    REASON_COLUMNS,
+    TRANSACTION_LOG_COLUMNS,
+)
+from .exceptions import (
+    MiraklApiError,
+    MiraklAuthError,
+    MiraklConnectionError,
+    MiraklError,
+    MiraklResponseError,
+)
+from .helpers import MiraklClient, Page, format_api_datetime
+from .records import Rejected, parse_timestamp, shape_keyed, shape_order, shape_transaction_log
+from .settings import (
+    BILLING_CYCLES_MAX_PAGE_SIZE,
+    BILLING_CYCLES_PATH,
+    CARRIERS_PATH,
+    DEFAULT_REPULL_WINDOW_MINUTES,
+    DEFAULT_REQUEST_BACKOFF_FACTOR,
+    DEFAULT_REQUEST_MAX_ATTEMPTS,
+    DEFAULT_REQUEST_MAX_RETRY_DELAY_SECONDS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    INVOICES_PATH,
+    OFFERS_PATH,
+    OFFSET_MAX_PAGE_SIZE,
+    ORDERS_PATH,
+    REASONS_PATH,
+    TRANSACTION_LOGS_MAX_PAGE_SIZE,
+    TRANSACTION_LOGS_PATH,
+)
+
+SOURCE_NAME = "mirakl"
+
+__all__ = [
+    "MiraklApiError",
+    "MiraklAuthError",
+    "MiraklClient",
+    "MiraklConnectionError",
+    "MiraklError",
+    "MiraklResponseError",
+    "mirakl_source",
+]
+
+Shape = Callable[[Any], tuple[dict[str, Any] | None, Rejected | None]]
+
+# Defaults that let dlt recognise the incremental arguments; the source passes configured ones.
+# Quarantine rows carry no cursor and must pass the incremental filter untouched.
+_ORDERS_CURSOR = dlt.sources.incremental[dt.datetime](
+    "last_updated_date", on_cursor_value_missing="include"
+)
+_TRANSACTION_LOGS_CURSOR = dlt.sources.incremental[dt.datetime](
+    "last_updated", on_cursor_value_missing="include"
+)
+
+
+@dlt.source(name=SOURCE_NAME)
+def mirakl_source(
+    base_url: str = dlt.config.value,
+    api_key: str = dlt.secrets.value,
+    shop_id: int | None = None,
+    start_date: str | None = None,
+    repull_window_minutes: int = DEFAULT_REPULL_WINDOW_MINUTES,
+    page_size: int = OFFSET_MAX_PAGE_SIZE,
+    seek_page_size: int | None = None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    request_max_attempts: int = DEFAULT_REQUEST_MAX_ATTEMPTS,
+    request_backoff_factor: float = DEFAULT_REQUEST_BACKOFF_FACTOR,
+    request_max_retry_delay: float = DEFAULT_REQUEST_MAX_RETRY_DELAY_SECONDS,
+) -> Sequence[DltResource]:
+    """Orders, offers, carriers, reasons, transactions, billing cycles and invoices of one shop.
+
+    Every argument is read from ``[sources.mirakl]`` in ``.dlt/config.toml`` (the key from
+    ``.dlt/secrets.toml``) or from ``SOURCES__MIRAKL__<ARG>`` environment variables, unless passed.
+
+    Customer personal data (names, addresses, phones, the notification e-mail) is never landed:
+    of ``customer`` only ``customer_id`` and ``locale`` are kept, which is all reconciliation
+    needs to tell orders apart.
+
+    Args:
+        base_url: Instance URL, e.g. ``https://acme.mirakl.net``; ``/api`` is appended, and a
+            trailing ``/api`` or ``/`` given here is accepted.
+        api_key: The shop API key (Mirakl back office, user settings). Sent raw in the
+            ``Authorization`` header, never logged or shown in an error.
+        shop_id: Shop to act as, for keys whose user has several shops; sent as ``shop_id`` on
+            every call. ``None`` uses the user's default shop.
+        start_date: ISO 8601 date or date-time: the first run of ``orders`` and
+            ``transaction_logs`` pulls records updated since then. ``None`` pulls the whole
+            history. Later runs continue from the last update seen.
+        repull_window_minutes: How far before the last update seen each incremental run starts
+            again, to catch edits that reach the API late. Re-pulled records are merged, so
+            they never duplicate. ``0`` disables the window.
+        page_size: Items per page of the offset-paginated calls (OR11, OF21, IV01), 1 to 100.
+        seek_page_size: Items per page of the seek-paginated calls (TL02 up to 2000, SBC11 up
+            to 1000). ``None`` uses each call's maximum.
+        request_timeout: Seconds to wait for a response before the attempt counts as failed.
+        request_max_attempts: Attempts per request, the first included, on 429, 5xx, timeouts
+            and dropped connections.
+        request_backoff_factor: Multiplier of the exponential wait between attempts (seconds).
+        request_max_retry_delay: Longest wait between two attempts in seconds, Mirakl's
+            ``Retry-After`` included.
+
+    Returns:
+        The resources ``orders``, ``offers``, ``carriers``, ``reasons``, ``transaction_logs``,
+        ``billing_cycles`` and ``invoices``.
+    """
+    if not 1 <= page_size <= OFFSET_MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {OFFSET_MAX_PAGE_SIZE}, got {page_size}")
+    if seek_page_size is not None and seek_page_size < 1:
+        raise ValueError(f"seek_page_size must be positive, got {seek_page_size}")
+    if repull_window_minutes < 0:
+        raise ValueError(f"repull_window_minutes must not be negative, got {repull_window_minutes}")
+    client = MiraklClient(
+        base_url,
+        api_key,
+        shop_id,
+        request_timeout=request_timeout,
+        max_attempts=request_max_attempts,
+        backoff_factor=request_backoff_factor,
+        max_retry_delay=request_max_retry_delay,
+    )
+    initial = parse_timestamp(start_date) if start_date else None
+    lag = repull_window_minutes * 60 or None
+
+    def seek_size(maximum: int) -> int:
+        return min(seek_page_size or maximum, maximum)
+
+    return (
+        orders(
+            client,
+            page_size,
+            dlt.sources.incremental[dt.datetime](
+                "last_updated_date",
+                initial_value=initial,
+                lag=lag,
+                on_cursor_value_missing="include",
+            ),
+        ),
+        offers(client, page_size),
+        carriers(client),
+        reasons(client),
+        transaction_logs(
+            client,
+            seek_size(TRANSACTION_LOGS_MAX_PAGE_SIZE),
+            dlt.sources.incremental[dt.datetime](
+                "last_updated",
+                initial_value=initial,
+                lag=lag,
+                on_cursor_value_missing="include",
+            ),
+        ),
+        billing_cycles(client, seek_size(BILLING_CYCLES_MAX_PAGE_SIZE)),
+        invoices(client, page_size),
+    )
+
+
+@dlt.resource(
+    name="orders",
+    primary_key="order_id",
+    write_disposition="merge",
+    columns=ORDER_COLUMNS,
+    nested_hints=ORDER_NESTED_HINTS,
+)
+def orders(
+    client: MiraklClient,
+    page_size: int,
+    last_updated: dlt.sources.incremental[dt.datetime] = _ORDERS_CURSOR,
+) -> Iterator[TDataItems]:
+    """OR11 orders updated since the last run (less the re-pull window), lines nested."""
+    params = {}
+    if last_updated.start_value is not None:
+        params["start_update_date"] = format_api_datetime(last_updated.start_value)
+    pages = client.offset_pages(ORDERS_PATH, "orders", params, page_size)
+    yield from _landable(pages, shape_order, "orders")
+
+
+@dlt.resource(
+    name="offers",
+    primary_key="offer_id",
+    write_disposition="replace",
+    columns=OFFER_COLUMNS,
+    nested_hints=OFFER_NESTED_HINTS,
+)
+def offers(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
+    """OF21 offers, all of them each run: OF21 has no date filter; replace drops deleted ones."""
+    pages = client.offset_pages(OFFERS_PATH, "offers", {}, page_size)
+    yield from _landable(pages, _keyed("offer", "offer_id"), "offers")
+
+
+@dlt.resource(
+    name="carriers", primary_key="code", write_disposition="replace", columns=CARRIER_COLUMNS
+)
+def carriers(client: MiraklClient) -> Iterator[TDataItems]:
+    """SH21 carriers."""
+    pages = [client.list_all(CARRIERS_PATH, "carriers")]
+    yield from _landable(pages, _keyed("carrier", "code"), "carriers")
+
+
+@dlt.resource(
+    name="reasons", primary_key="code", write_disposition="replace", columns=REASON_COLUMNS
+)
+def reasons(client: MiraklClient) -> Iterator[TDataItems]:
+    """RE01 reasons (refund, cancelation, incident... codes)."""
+    pages = [client.list_all(REASONS_PATH, "reasons")]
+    yield from _landable(pages, _keyed("reason", "code"), "reasons")
+
+
+@dlt.resource(
+    name="transaction_logs",
+    primary_key="id",
+    write_disposition="merge",
+    columns=TRANSACTION_LOG_COLUMNS,
+)
+def transaction_logs(
+    client: MiraklClient,
+    page_size: int,
+    last_updated: dlt.sources.incremental[dt.datetime] = _TRANSACTION_LOGS_CURSOR,
+) -> Iterator[TDataItems]:
+    """TL02 transaction lines updated since the last run (less the re-pull window)."""
+    params = {"sort": "lastUpdated,ASC"}
+    if last_updated.start_value is not None:
+        params["last_updated_from"] = format_api_datetime(last_updated.start_value)
+    pages = client.seek_pages(TRANSACTION_LOGS_PATH, params, page_size)
+    yield from _landable(pages, shape_transaction_log, "transaction_logs")
+
+
+@dlt.resource(
+    name="billing_cycles",
+    primary_key="id",
+    write_disposition="merge",
+    columns=BILLING_CYCLE_COLUMNS,
+)
+def billing_cycles(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
+    """SBC11 billing cycles, all of them each run: a cycle's pay-out changes after it is created."""
+    pages = client.seek_pages(BILLING_CYCLES_PATH, {}, page_size)
+    yield from _landable(pages, _keyed("billing cycle", "id"), "billing_cycles")
+
+
+@dlt.resource(
+    name="invoices",
+    primary_key="id",
+    write_disposition="merge",
+    columns=INVOICE_COLUMNS,
+    nested_hints=INVOICE_NESTED_HINTS,
+)
+def invoices(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
+    """IV01 accounting documents of every type, all of them each run: their payment state changes.
+
+    Keyed by the string ``id``: ``invoice_id`` exists only once a document is issued.
+    """
+    pages = client.offset_pages(INVOICES_PATH, "invoices", {"type": "ALL"}, page_size)
+    yield from _landable(pages, _keyed("invoice", "id"), "invoices")
+
+
+def _keyed(entity: str, key: str) -> Shape:
+    return lambda raw: shape_keyed(raw, entity, key)
+
+
+def _landable(pages: Iterable[Page], shape: Shape, table: str) -> Iterator[TDataItems]:
+    """Each page's landable rows as one list, then each reject as a quarantine row.
+
+    A listing with no landable row still materialises its table, so downstream models always
+    find it, and an emptied ``replace`` table is emptied in the warehouse too.
+    """
+    rejects: list[Rejected] = []
+    landed = False
+    for page in pages:
+        rows = []
+        for raw in page:
+            row, rejected = shape(raw)
+            if row is not None:
+                rows.append(row)
+            elif rejected is not None:
+                rejects.append(rejected)
+        if rows:
+            landed = True
+            yield rows
+    if not landed:
+        yield dlt.mark.materialize_table_schema()
+    # Rejects go last: a cursor-less row reaching dlt's incremental (with a lag) before the
+    # first landable row upsets its start-of-run bookkeeping.
+    for rejected in rejects:
+        yield _quarantine(table, rejected)
+
+
+def _quarantine(table: str, rejected: Rejected) -> DataItemWithMeta:
+    item = quarantine_record(
+        source=SOURCE_NAME,
+        entity=table,
+        record_ref=rejected.record_ref,
+        reason=rejected.reason,
+        raw=rejected.raw,
+    )
+    # As a table variant, the quarantine hints stay with the quarantine row; merged into the
+    # yielding resource they would send its later pages to the quarantine table.
+    return dlt.mark.with_hints(item.data, item.meta.hints, create_table_variant=True)
