@@ -1,0 +1,3 @@
+{{ config(materialized='view') }}
+
+select * from {{ erp_ref('fulfilments') }}
