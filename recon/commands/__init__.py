@@ -6,6 +6,8 @@ COMMAND_MODULES = (
     "recon.commands.sandbox_generate",
     "recon.commands.sandbox_serve",
     "recon.commands.ingest",
+    "recon.commands.transform",
+    "recon.commands.score",
     "recon.commands.demo",
 )
 
