@@ -157,7 +157,12 @@ def mirakl_source(
         backoff_factor=request_backoff_factor,
         max_retry_delay=request_max_retry_delay,
     )
-    initial = parse_timestamp(start_date) if start_date else None
+    try:
+        initial = parse_timestamp(start_date) if start_date else None
+    except ValueError:
+        raise ValueError(
+            f"start_date {start_date!r} is not an ISO 8601 date or date-time, e.g. 2024-01-01"
+        ) from None
     lag = repull_window_minutes * 60 or None
 
     def seek_size(maximum: int) -> int:

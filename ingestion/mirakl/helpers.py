@@ -25,6 +25,7 @@ from .exceptions import (
     MiraklResponseError,
 )
 from .settings import (
+    API_KEY_CONFIG_HINT,
     API_PREFIX,
     BASE_URL_CONFIG_HINT,
     DEFAULT_REQUEST_BACKOFF_FACTOR,
@@ -89,7 +90,7 @@ class MiraklClient:
         max_retry_delay: float = DEFAULT_REQUEST_MAX_RETRY_DELAY_SECONDS,
     ) -> None:
         if not api_key or not str(api_key).strip():
-            raise ValueError("Mirakl API key is empty")
+            raise ValueError(f"the Mirakl API key is empty; set {API_KEY_CONFIG_HINT}")
         self.base_url = normalize_base_url(base_url)
         self.shop_id = shop_id
         self._api_key = str(api_key).strip()
