@@ -112,6 +112,7 @@ ORDER_LINE_COLUMNS = _columns(
     _typed(
         TEXT,
         "order_line_id",
+        "order_id",
         "order_line_state",
         "order_line_state_reason_code",
         "order_line_state_reason_label",
@@ -156,6 +157,8 @@ REFUND_COLUMNS = _columns(
     _typed(
         TEXT,
         "id",
+        "order_id",
+        "order_line_id",
         "reason_code",
         "state",
         "refund_state",
@@ -175,7 +178,7 @@ REFUND_COLUMNS = _columns(
 )
 
 CANCELATION_COLUMNS = _columns(
-    _typed(TEXT, "id", "reason_code"),
+    _typed(TEXT, "id", "order_id", "order_line_id", "reason_code"),
     _typed(
         MONEY,
         "amount",

@@ -167,6 +167,8 @@ def shape_order(raw: Any) -> tuple[dict[str, Any] | None, Rejected | None]:
     - ``paymentType`` (deprecated) folds into ``payment_type``: both normalise to one column.
     - A refund without ``refund_state`` gets it from the deprecated ``state`` that older
       instances send; both are landed.
+    - Lines carry their ``order_id``, refunds and cancelations their ``order_id`` and
+      ``order_line_id`` (not in Mirakl's payload), so nested tables join by business key.
     - Rejected: no ``order_id``, no or unparseable ``last_updated_date``, any unparseable
       date-time, or a line without ``order_line_id``.
     """
@@ -189,9 +191,14 @@ def shape_order(raw: Any) -> tuple[dict[str, Any] | None, Rejected | None]:
                 order,
             )
         line["order_line_id"] = _key_text(line["order_line_id"])
+        line.setdefault("order_id", row["order_id"])
         for refund in line.get("refunds") or []:
             if isinstance(refund, dict) and refund.get("refund_state") is None:
                 refund["refund_state"] = refund.get("state")
+        for child in (*(line.get("refunds") or []), *(line.get("cancelations") or [])):
+            if isinstance(child, dict):
+                child.setdefault("order_id", row["order_id"])
+                child.setdefault("order_line_id", line["order_line_id"])
     return row, None
 
 

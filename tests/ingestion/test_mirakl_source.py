@@ -209,6 +209,13 @@ def test_orders_beyond_one_page_land_completely_through_offset_pages(
         row[0] for row in warehouse.rows("SELECT order_line_id FROM mirakl.orders__order_lines")
     } == set(line_ids)
 
+    # Lines carry their order's id, so they join to orders by business key.
+    assert warehouse.rows(
+        "SELECT count(*) FROM mirakl.orders__order_lines l "
+        "LEFT JOIN mirakl.orders o ON o._dlt_id = l._dlt_root_id "
+        "WHERE l.order_id IS DISTINCT FROM o.order_id"
+    ) == [(0,)]
+
     pages = requests_to(sandbox, ORDERS)
     assert [query_value(page, "offset") for page in pages] == ["0", "100", "200"]
     assert {query_value(page, "max") for page in pages} == {"100"}
@@ -532,6 +539,10 @@ def test_real_or11_payloads_land_complete_typed_and_without_personal_data(
                 )
                 _assert_landed(refund_row, refund_types, refund, f"refund {refund['id']}")
                 assert refund_row["refund_state"] == refund.get("refund_state", refund["state"])
+                assert (refund_row["order_id"], refund_row["order_line_id"]) == (
+                    order["order_id"],
+                    str(line["order_line_id"]),
+                )
 
     refunds = [r for o in fixtures for line in o["order_lines"] for r in line["refunds"]]
     assert warehouse.count("orders__order_lines__refunds") == len(refunds) > 0
