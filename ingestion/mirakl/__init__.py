@@ -28,7 +28,7 @@ from dlt.common.typing import TDataItems
 from dlt.extract.items import DataItemWithMeta
 from dlt.sources import DltResource
 
-from ..quarantine import quarantine_record
+from ..quarantine import quarantine_record, with_quarantine
 from .columns import (
     BILLING_CYCLE_COLUMNS,
     CARRIER_COLUMNS,
@@ -168,32 +168,42 @@ def mirakl_source(
     def seek_size(maximum: int) -> int:
         return min(seek_page_size or maximum, maximum)
 
+    # Column types are applied after the quarantine variant exists, so rejects land in a
+    # quarantine table of their own shape (see ingestion/quarantine.py).
     return (
-        orders(
-            client,
-            page_size,
-            dlt.sources.incremental[dt.datetime](
-                "last_updated_date",
-                initial_value=initial,
-                lag=lag,
-                on_cursor_value_missing="include",
+        with_quarantine(
+            orders(
+                client,
+                page_size,
+                dlt.sources.incremental[dt.datetime](
+                    "last_updated_date",
+                    initial_value=initial,
+                    lag=lag,
+                    on_cursor_value_missing="include",
+                ),
             ),
+            ORDER_COLUMNS,
         ),
-        offers(client, page_size),
-        carriers(client),
-        reasons(client),
-        transaction_logs(
-            client,
-            seek_size(TRANSACTION_LOGS_MAX_PAGE_SIZE),
-            dlt.sources.incremental[dt.datetime](
-                "last_updated",
-                initial_value=initial,
-                lag=lag,
-                on_cursor_value_missing="include",
+        with_quarantine(offers(client, page_size), OFFER_COLUMNS),
+        with_quarantine(carriers(client), CARRIER_COLUMNS),
+        with_quarantine(reasons(client), REASON_COLUMNS),
+        with_quarantine(
+            transaction_logs(
+                client,
+                seek_size(TRANSACTION_LOGS_MAX_PAGE_SIZE),
+                dlt.sources.incremental[dt.datetime](
+                    "last_updated",
+                    initial_value=initial,
+                    lag=lag,
+                    on_cursor_value_missing="include",
+                ),
             ),
+            TRANSACTION_LOG_COLUMNS,
         ),
-        billing_cycles(client, seek_size(BILLING_CYCLES_MAX_PAGE_SIZE)),
-        invoices(client, page_size),
+        with_quarantine(
+            billing_cycles(client, seek_size(BILLING_CYCLES_MAX_PAGE_SIZE)), BILLING_CYCLE_COLUMNS
+        ),
+        with_quarantine(invoices(client, page_size), INVOICE_COLUMNS),
     )
 
 
@@ -201,7 +211,6 @@ def mirakl_source(
     name="orders",
     primary_key="order_id",
     write_disposition="merge",
-    columns=ORDER_COLUMNS,
     nested_hints=ORDER_NESTED_HINTS,
 )
 def orders(
@@ -221,7 +230,6 @@ def orders(
     name="offers",
     primary_key="offer_id",
     write_disposition="replace",
-    columns=OFFER_COLUMNS,
     nested_hints=OFFER_NESTED_HINTS,
 )
 def offers(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
@@ -231,7 +239,7 @@ def offers(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
 
 
 @dlt.resource(
-    name="carriers", primary_key="code", write_disposition="replace", columns=CARRIER_COLUMNS
+    name="carriers", primary_key="code", write_disposition="replace"
 )
 def carriers(client: MiraklClient) -> Iterator[TDataItems]:
     """SH21 carriers."""
@@ -240,7 +248,7 @@ def carriers(client: MiraklClient) -> Iterator[TDataItems]:
 
 
 @dlt.resource(
-    name="reasons", primary_key="code", write_disposition="replace", columns=REASON_COLUMNS
+    name="reasons", primary_key="code", write_disposition="replace"
 )
 def reasons(client: MiraklClient) -> Iterator[TDataItems]:
     """RE01 reasons (refund, cancelation, incident... codes)."""
@@ -252,7 +260,6 @@ def reasons(client: MiraklClient) -> Iterator[TDataItems]:
     name="transaction_logs",
     primary_key="id",
     write_disposition="merge",
-    columns=TRANSACTION_LOG_COLUMNS,
 )
 def transaction_logs(
     client: MiraklClient,
@@ -271,7 +278,6 @@ def transaction_logs(
     name="billing_cycles",
     primary_key="id",
     write_disposition="merge",
-    columns=BILLING_CYCLE_COLUMNS,
 )
 def billing_cycles(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
     """SBC11 billing cycles, all of them each run: a cycle's pay-out changes after it is created."""
@@ -283,7 +289,6 @@ def billing_cycles(client: MiraklClient, page_size: int) -> Iterator[TDataItems]
     name="invoices",
     primary_key="id",
     write_disposition="merge",
-    columns=INVOICE_COLUMNS,
     nested_hints=INVOICE_NESTED_HINTS,
 )
 def invoices(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
@@ -327,13 +332,10 @@ def _landable(pages: Iterable[Page], shape: Shape, table: str) -> Iterator[TData
 
 
 def _quarantine(table: str, rejected: Rejected) -> DataItemWithMeta:
-    item = quarantine_record(
+    return quarantine_record(
         source=SOURCE_NAME,
         entity=table,
         record_ref=rejected.record_ref,
         reason=rejected.reason,
         raw=rejected.raw,
     )
-    # As a table variant, the quarantine hints stay with the quarantine row; merged into the
-    # yielding resource they would send its later pages to the quarantine table.
-    return dlt.mark.with_hints(item.data, item.meta.hints, create_table_variant=True)
