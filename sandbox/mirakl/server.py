@@ -39,8 +39,18 @@ class MiraklSandbox:
         as_of: dt.datetime,
         config: SandboxConfig | None = None,
     ) -> None:
+        self._setup(MiraklState.from_collections(collections, shop_id=shop_id, as_of=as_of), config)
+
+    @classmethod
+    def from_world(cls, world_root: Path, config: SandboxConfig | None = None) -> MiraklSandbox:
+        """Serve the world in `world_root` (world.json + mirakl/*.json)."""
+        sandbox = cls.__new__(cls)
+        sandbox._setup(MiraklState.from_world(WorldLayout(Path(world_root))), config)
+        return sandbox
+
+    def _setup(self, state: MiraklState, config: SandboxConfig | None) -> None:
         self.config = config or SandboxConfig()
-        self.state = MiraklState.from_collections(collections, shop_id=shop_id, as_of=as_of)
+        self.state = state
         self._started = time.monotonic()
         self._log = RequestLog(
             max_records=self.config.request_log_max_records, sink=self.config.request_log_path
@@ -63,22 +73,6 @@ class MiraklSandbox:
             clock=self.now,
             around_handler=self._locked,
         )
-
-    @classmethod
-    def from_world(cls, world_root: Path, config: SandboxConfig | None = None) -> MiraklSandbox:
-        """Serve the world in `world_root` (world.json + mirakl/*.json)."""
-        layout = WorldLayout(Path(world_root))
-        state = MiraklState.from_world(layout)
-        collections = {
-            "orders": list(state.orders.values()),
-            "offers": list(state.offers.values()),
-            "carriers": state.carriers,
-            "transaction_logs": state.transaction_logs,
-            "billing_cycles": state.billing_cycles,
-            "invoices": state.invoices,
-            "reasons": state.reasons,
-        }
-        return cls(collections, state.shop_id, state.as_of, config)
 
     def now(self) -> dt.datetime:
         return self.state.as_of + dt.timedelta(seconds=time.monotonic() - self._started)

@@ -57,14 +57,21 @@ class MiraklState:
 
     @classmethod
     def from_collections(
-        cls, collections: Mapping[str, list[Item]], *, shop_id: int, as_of: dt.datetime
+        cls,
+        collections: Mapping[str, list[Item]],
+        *,
+        shop_id: int,
+        as_of: dt.datetime,
+        copy_items: bool = True,
     ) -> MiraklState:
+        """A state over `collections`; they are copied first unless the caller hands them over."""
         unknown = set(collections) - set(MIRAKL_COLLECTIONS)
         if unknown:
             raise WorldDataError(f"unknown Mirakl collections: {', '.join(sorted(unknown))}")
         if as_of.tzinfo is None:
             raise WorldDataError("as_of must carry a time zone")
-        data = {name: copy.deepcopy(list(collections.get(name, []))) for name in MIRAKL_COLLECTIONS}
+        take = copy.deepcopy if copy_items else list
+        data = {name: take(list(collections.get(name, []))) for name in MIRAKL_COLLECTIONS}
         return cls(
             shop_id=shop_id,
             as_of=as_of,
@@ -81,7 +88,10 @@ class MiraklState:
     def from_world(cls, root: WorldLayout) -> MiraklState:
         manifest = root.read_manifest()
         collections = {name: root.read_mirakl(name) for name in MIRAKL_COLLECTIONS}
-        return cls.from_collections(collections, shop_id=manifest.shop_id, as_of=manifest.as_of)
+        # Freshly read from disk: nobody else holds these items, so no copy is needed.
+        return cls.from_collections(
+            collections, shop_id=manifest.shop_id, as_of=manifest.as_of, copy_items=False
+        )
 
     def next_sequence(self) -> int:
         """A counter for ids the sandbox hands out (refunds, imports)."""

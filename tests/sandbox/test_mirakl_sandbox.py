@@ -92,6 +92,12 @@ def test_or11_last_page_has_no_next_link(mirakl: RunningSandbox) -> None:
     assert body(beyond) == {"orders": [], "total_count": 60}
 
 
+def test_or11_paginate_false_returns_every_order_at_once(mirakl: RunningSandbox) -> None:
+    response = mirakl.get("/orders", {"paginate": "false", "max": 5})
+    assert len(body(response)["orders"]) == body(response)["total_count"] == 60
+    assert "next" not in links(response)
+
+
 def test_or11_sorts_by_creation_date_descending_on_request(mirakl: RunningSandbox) -> None:
     orders = body(mirakl.get("/orders", {"max": 100, "sort": "dateCreated", "order": "desc"}))
     created = [order["created_date"] for order in orders["orders"]]
