@@ -9,6 +9,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = Path("warehouse") / "recon.duckdb"
 DEFAULT_DEMO_WORLD = Path("demo") / "world"
 WAREHOUSE_ENV = "RECON_WAREHOUSE"
+# Reference material and real Mirakl payloads kept beside the repository (../shared).
+SHARED_DIR = Path(os.environ.get("RECON_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
 
 
 def resolve_warehouse(path: str | Path | None = None) -> Path:

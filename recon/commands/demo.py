@@ -14,7 +14,10 @@ from ingestion.mirakl import mirakl_source
 from ingestion.pipeline import default_progress, run_sources
 from recon.cli import cli, resolve_warehouse, warehouse_option
 from recon.commands.ingest import print_ingest_report
+from recon.reports import print_exception_summary, print_scores
+from recon.scoring import score
 from recon.settings import DEFAULT_DEMO_WORLD, pipelines_dir
+from recon.transform import TransformFailed, dbt_paths, transform
 from sandbox.mirakl import MiraklSandbox, SandboxConfig
 from sandbox.world.generate import generate_world
 
@@ -32,6 +35,7 @@ def reset_demo_warehouse(warehouse: Path) -> None:
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)
     shutil.rmtree(pipelines_dir(warehouse), ignore_errors=True)
+    shutil.rmtree(dbt_paths(warehouse)["target"].parent, ignore_errors=True)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("created by `recon demo`; safe to delete\n", encoding="utf-8")
 
@@ -48,7 +52,7 @@ def reset_demo_warehouse(warehouse: Path) -> None:
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--scale", type=float, default=1.0, show_default=True)
 def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float) -> None:
-    """Generate a demo world, serve it from the Mirakl sandbox and run the pipeline on it."""
+    """Generate a demo world, serve it from the Mirakl sandbox, land it and find its drift."""
     console = Console()
     target = resolve_warehouse(warehouse)
     reset_demo_warehouse(target)
@@ -72,7 +76,15 @@ def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float) -> No
             on_source=lambda name: console.print(f"[bold]Loading {name}[/bold] into {target}"),
         )
     print_ingest_report(report, console)
+
+    with console.status("Building the drift models with dbt"):
+        try:
+            transform(target, as_of=manifest.as_of)
+        except TransformFailed as error:
+            raise click.ClickException(str(error)) from error
+    print_exception_summary(target, console)
+    print_scores(score(target, world_dir / "truth.csv"), console)
     console.print(
-        f"World as of {manifest.as_of:%Y-%m-%d %H:%M} UTC; ground truth in "
-        f"{world_dir / 'truth.csv'}."
+        f"World as of {manifest.as_of:%Y-%m-%d %H:%M} UTC. Query the warehouse: "
+        f'duckdb {target} "select * from exceptions"'
     )

@@ -32,10 +32,12 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from recon.settings import SHARED_DIR
+
 SPEC_PATH = Path(
     os.environ.get(
         "RECON_MIRAKL_OPENAPI",
-        "/work/shared/reference/mirakl-mmp-seller-openapi.json",
+        SHARED_DIR / "reference" / "mirakl-mmp-seller-openapi.json",
     )
 )
 SPEC_URI = "urn:mirakl-recon:mirakl-mmp-seller-openapi"

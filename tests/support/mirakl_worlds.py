@@ -46,6 +46,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from recon.settings import SHARED_DIR
 from sandbox import jsonio
 from sandbox.world.layout import WorldLayout, WorldManifest
 
@@ -53,7 +54,7 @@ _REPO_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mirakl"
 FIXTURES_DIR = Path(
     os.environ.get(
         "RECON_MIRAKL_FIXTURES",
-        _REPO_FIXTURES if _REPO_FIXTURES.is_dir() else "/work/shared/fixtures/mirakl",
+        _REPO_FIXTURES if _REPO_FIXTURES.is_dir() else SHARED_DIR / "fixtures" / "mirakl",
     )
 )
 SHIPPING_ORDER_FIXTURE = "or11_shipping_with_refunds.json"
