@@ -153,6 +153,15 @@ ORDER_LINE_COLUMNS = _columns(
     _typed(BOOL, "can_refund"),
 )
 
+# Refunds and cancelations carry the same money fields in OR11.
+ADJUSTMENT_MONEY = (
+    "amount",
+    "shipping_amount",
+    "commission_amount",
+    "commission_tax_amount",
+    "commission_total_amount",
+)
+
 REFUND_COLUMNS = _columns(
     _typed(
         TEXT,
@@ -165,28 +174,14 @@ REFUND_COLUMNS = _columns(
         "order_refund_id",
         "transaction_number",
     ),
-    _typed(
-        MONEY,
-        "amount",
-        "shipping_amount",
-        "commission_amount",
-        "commission_tax_amount",
-        "commission_total_amount",
-    ),
+    _typed(MONEY, *ADJUSTMENT_MONEY),
     _typed(BIGINT, "quantity"),
     _typed(TIMESTAMP, "created_date", "transaction_date"),
 )
 
 CANCELATION_COLUMNS = _columns(
     _typed(TEXT, "id", "order_id", "order_line_id", "reason_code"),
-    _typed(
-        MONEY,
-        "amount",
-        "shipping_amount",
-        "commission_amount",
-        "commission_tax_amount",
-        "commission_total_amount",
-    ),
+    _typed(MONEY, *ADJUSTMENT_MONEY),
     _typed(BIGINT, "quantity"),
     _typed(TIMESTAMP, "created_date"),
 )
