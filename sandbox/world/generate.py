@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 
 from recon.settings import PROJECT_ROOT
+from sandbox.jsonio import parse_timestamp
 from sandbox.world.catalog import build_catalog
 from sandbox.world.erp_render import erp_rows, write_erp_files
 from sandbox.world.layout import WorldLayout, WorldManifest
@@ -31,6 +32,17 @@ CURRENCY = "EUR"
 STALE_STOCK_AGE = dt.timedelta(hours=36)
 FRESH_STOCK_AGE = dt.timedelta(minutes=30)
 CARRIER_MAP = PROJECT_ROOT / "dbt_project" / "seeds" / "carrier_map.csv"
+FRESHNESS_THRESHOLDS = PROJECT_ROOT / "dbt_project" / "seeds" / "freshness_thresholds.csv"
+# Which timestamp tells each tracked table's freshness, in the rendered world.
+FRESHNESS_FIELDS = {
+    "mirakl.orders": ("mirakl", "orders", "last_updated_date"),
+    "mirakl.transaction_logs": ("mirakl", "transaction_logs", "last_updated"),
+    "erp.stock_levels": ("erp", "stock_levels", "as_of"),
+    "erp.sales_orders": ("erp", "sales_orders", "created_at"),
+    "erp.fulfilments": ("erp", "fulfilments", "shipped_at"),
+    "erp.ledger_entries": ("erp", "ledger_entries", "posted_at"),
+    "erp.bank_deposits": ("erp", "bank_deposits", "received_at"),
+}
 
 
 def default_as_of() -> dt.datetime:
@@ -44,6 +56,29 @@ def read_carrier_map(path: Path = CARRIER_MAP) -> dict[str, str]:
             row["erp_carrier"].strip().lower(): row["mirakl_carrier_code"].strip()
             for row in csv.DictReader(handle)
         }
+
+
+def record_stale_sources(
+    tables: dict[str, dict[str, list[dict]]], as_of: dt.datetime, truth: Truth
+) -> None:
+    """A tracked table is stale when its newest record is older than its seed threshold.
+
+    Staleness follows from the rest of the world (a stale stock extract is injected; a missed
+    deposit can leave the bank feed quiet for weeks), so it is evaluated, not declared.
+    """
+    with FRESHNESS_THRESHOLDS.open(newline="", encoding="utf-8") as handle:
+        thresholds = {
+            row["source_table"]: int(row["threshold_hours"]) for row in csv.DictReader(handle)
+        }
+    for source_table, (system, table, field) in FRESHNESS_FIELDS.items():
+        moments = [
+            value if isinstance(value, dt.datetime) else parse_timestamp(str(value))
+            for value in (row.get(field) for row in tables[system][table])
+            if value is not None
+        ]
+        newest = max((moment for moment in moments if moment <= as_of), default=None)
+        if newest is None or as_of - newest > dt.timedelta(hours=thresholds[source_table]):
+            truth.add("stale_source", source_table)
 
 
 def generate_world(
@@ -67,7 +102,6 @@ def generate_world(
         stock_extract_at=as_of - STALE_STOCK_AGE,
         truth=truth,
     )
-    truth.add("stale_source", "erp.stock_levels")
 
     cycles = billing_cycles(history_start, as_of, seed)
     stories = build_orders(
@@ -93,17 +127,20 @@ def generate_world(
     )
 
     layout.root.mkdir(parents=True, exist_ok=True)
-    layout.write_mirakl("orders", [render_order(story, as_of, CURRENCY) for story in stories])
-    layout.write_mirakl("offers", render_offers(catalog.offers, as_of, CURRENCY))
-    layout.write_mirakl("carriers", render_carriers())
-    layout.write_mirakl("reasons", render_reasons())
-    layout.write_mirakl("transaction_logs", render_lines(settlement.lines, CURRENCY))
-    layout.write_mirakl("billing_cycles", settlement.sbc11)
-    layout.write_mirakl("invoices", settlement.invoices)
-    write_erp_files(
-        layout.erp_dir,
-        erp_rows(catalog, stories, settlement.ledger, settlement.deposits, as_of, CURRENCY),
-    )
+    mirakl = {
+        "orders": [render_order(story, as_of, CURRENCY) for story in stories],
+        "offers": render_offers(catalog.offers, as_of, CURRENCY),
+        "carriers": render_carriers(),
+        "reasons": render_reasons(),
+        "transaction_logs": render_lines(settlement.lines, CURRENCY),
+        "billing_cycles": settlement.sbc11,
+        "invoices": settlement.invoices,
+    }
+    for collection, items in mirakl.items():
+        layout.write_mirakl(collection, items)
+    erp = erp_rows(catalog, stories, settlement.ledger, settlement.deposits, as_of, CURRENCY)
+    write_erp_files(layout.erp_dir, erp)
+    record_stale_sources({"mirakl": mirakl, "erp": erp}, as_of, truth)
     truth.write(layout.truth_path)
     truth.write_lookalikes(layout.root / "lookalikes.csv")
     (layout.root / "injections.json").write_text(
