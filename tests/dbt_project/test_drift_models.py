@@ -149,3 +149,25 @@ def test_rules_are_evaluated_as_of_the_given_instant(tmp_path):
     # An hour later nobody has accepted it: now it is an exception.
     transform(warehouse, as_of=AS_OF + dt.timedelta(hours=1))
     assert ("unacknowledged_order", waiting) in open_exceptions(warehouse)
+
+
+def test_docs_generate_describes_every_model_and_column(tmp_path):
+    import json
+
+    from recon.transform import dbt_paths, run_dbt
+
+    _, warehouse = build_warehouse(tmp_path, seed=23)
+    result, _ = run_dbt(warehouse, ["docs", "generate"], as_of=AS_OF)
+    assert result.success, result.exception
+    target = dbt_paths(warehouse)["target"]
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert "model.mirakl_recon.exceptions" in catalog["nodes"]
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    assert len(models) >= 40
+    for model in models:
+        assert model["description"], f"{model['name']} has no description"
+        built_columns = catalog["nodes"][model["unique_id"]]["columns"]
+        for column in built_columns:
+            documented = model["columns"].get(column, {}).get("description")
+            assert documented, f"{model['name']}.{column} has no description"
