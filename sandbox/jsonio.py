@@ -9,6 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from recon.timestamps import format_utc as format_timestamp
+from recon.timestamps import parse_utc as parse_timestamp
+
 
 class _DecimalNumber(float):
     """A JSON number whose text is the decimal's own digits, so 12.30 stays 12.30 on the wire."""
@@ -22,25 +25,6 @@ class _DecimalNumber(float):
 
     def __repr__(self) -> str:
         return self._text
-
-
-def format_timestamp(value: dt.datetime) -> str:
-    """Mirakl's wire format: UTC with a trailing Z, milliseconds only when non-zero."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive timestamp {value!r}: every timestamp must carry a time zone")
-    value = value.astimezone(dt.UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond // 1000:03d}"
-    return text + "Z"
-
-
-def parse_timestamp(text: str) -> dt.datetime:
-    """ISO 8601 with Z or an offset; a value without one is read as UTC."""
-    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
 
 
 def _prepare(payload: Any) -> Any:
@@ -95,3 +79,6 @@ def read(path: Path) -> Any:
 def write(path: Path, payload: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dumps(payload, indent=1), encoding="utf-8")
+
+
+__all__ = ["dumps", "format_timestamp", "loads", "parse_timestamp", "read", "write"]

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ingestion.erp_files.contract import SALES_ORDER_STATUSES, Column
+from recon.timestamps import parse_utc
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "f"}
@@ -61,17 +62,12 @@ def parse_boolean(text: Any) -> bool:
 
 
 def parse_timestamp(text: Any) -> dt.datetime:
-    if isinstance(text, dt.datetime):
-        value = text
-    else:
-        raw = str(text).strip()
-        try:
-            value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "T", 1))
-        except ValueError:
-            raise CellError(f"{raw!r} is not an ISO 8601 timestamp") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)  # the contract: no offset means UTC
-    return value.astimezone(dt.UTC)
+    # The contract: ISO 8601, and no offset means UTC.
+    value = text if isinstance(text, dt.datetime) else str(text).strip()
+    try:
+        return parse_utc(value)
+    except ValueError:
+        raise CellError(f"{value!r} is not an ISO 8601 timestamp") from None
 
 
 def parse_status(text: Any) -> str:

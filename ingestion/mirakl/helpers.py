@@ -18,6 +18,8 @@ from typing import Any
 from dlt.sources.helpers.requests import Client, Response
 from requests.exceptions import RequestException
 
+from recon.timestamps import format_utc
+
 from .exceptions import (
     MiraklApiError,
     MiraklAuthError,
@@ -58,11 +60,7 @@ def format_api_datetime(value: dt.datetime) -> str:
     """A date-time as Mirakl reads it in query strings: ISO 8601 in UTC with a trailing Z."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    value = value.astimezone(dt.UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond // 1000:03d}"
-    return text + "Z"
+    return format_utc(value)
 
 
 class MiraklClient:

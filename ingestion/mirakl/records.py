@@ -14,11 +14,12 @@ An item that cannot be landed (no key, a date-time that does not parse) comes ba
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from recon.timestamps import parse_utc as parse_timestamp
 
 # Keys whose values are money or rates, wherever they appear in an item.
 _MONEY_KEYS = frozenset(
@@ -61,22 +62,6 @@ class Rejected:
     record_ref: str
     reason: str
     raw: Any
-
-
-def parse_timestamp(value: Any) -> dt.datetime:
-    """Mirakl's ISO 8601 date-time (``Z`` or an offset; none means UTC) as an aware UTC datetime."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text[-1:] in ("Z", "z"):
-            text = text[:-1] + "+00:00"
-        parsed = dt.datetime.fromisoformat(text)
-    else:
-        raise ValueError(f"not a date-time: {value!r}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
 
 
 def _is_timestamp_key(key: str) -> bool:

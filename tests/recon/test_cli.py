@@ -6,24 +6,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from ingestion.pipeline import table_counts
 from recon.cli import cli
 from sandbox.mirakl import MiraklSandbox, SandboxConfig
 from tests.conftest import SMALL_SCALE
-
-
-def _counts(database, dataset: str) -> dict[str, int]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? "
-                "and table_name not like '\\_dlt%' escape '\\'",
-                [dataset],
-            ).fetchall()
-        ]
-        return {
-            t: con.execute(f'select count(*) from "{dataset}"."{t}"').fetchone()[0] for t in tables
-        }
 
 
 def test_help_lists_the_jobs():
@@ -47,10 +33,10 @@ def test_ingest_reads_its_configuration_from_the_environment_and_reruns_idempote
         monkeypatch.setenv("RECON_WAREHOUSE", str(warehouse))
         first = CliRunner().invoke(cli, ["ingest"])
         assert first.exit_code == 0, first.output
-        counts = {ds: _counts(warehouse, ds) for ds in ("mirakl", "erp_files")}
+        counts = {ds: table_counts(warehouse, ds) for ds in ("mirakl", "erp_files")}
         second = CliRunner().invoke(cli, ["ingest"])
         assert second.exit_code == 0, second.output
-    assert {ds: _counts(warehouse, ds) for ds in ("mirakl", "erp_files")} == counts
+    assert {ds: table_counts(warehouse, ds) for ds in ("mirakl", "erp_files")} == counts
     assert counts["mirakl"]["orders"] == len(demo_world.read_mirakl("orders"))
     assert "mirakl.orders" in first.output and "No record quarantined." in first.output
 
@@ -83,8 +69,8 @@ def test_demo_lands_a_fresh_world_and_never_overwrites_a_warehouse_it_did_not_cr
     ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert _counts(warehouse, "mirakl")["orders"] > 100
-    assert _counts(warehouse, "erp_files")["sales_orders"] > 100
+    assert table_counts(warehouse, "mirakl")["orders"] > 100
+    assert table_counts(warehouse, "erp_files")["sales_orders"] > 100
     assert CliRunner().invoke(cli, args).exit_code == 0  # a demo warehouse is reset
 
     real = tmp_path / "real.duckdb"
