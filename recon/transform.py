@@ -23,7 +23,6 @@ class TransformFailed(RuntimeError):
 class TransformResult:
     as_of: dt.datetime
     passed: int
-    failures: list[str]
 
 
 def dbt_paths(warehouse: Path) -> dict[str, Path]:
@@ -115,4 +114,4 @@ def transform(
     passed = sum(1 for node in result.result if str(node.status) in ("success", "pass"))
     if failures or not result.success:
         raise TransformFailed("dbt build failed:\n  " + "\n  ".join(failures or ["see dbt logs"]))
-    return TransformResult(as_of=as_of, passed=passed, failures=failures)
+    return TransformResult(as_of=as_of, passed=passed)

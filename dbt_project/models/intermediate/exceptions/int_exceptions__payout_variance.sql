@@ -18,6 +18,18 @@ cycles as (
 
 ),
 
+measured as (
+
+    select
+        *,
+        greatest(
+            abs(payment_difference), abs(transferred_difference),
+            abs(coalesce(deposit_difference, 0)), abs(ledger_difference)
+        ) as largest_difference
+    from cycles
+
+),
+
 legs as (
 
     select
@@ -28,7 +40,7 @@ legs as (
         is_deposit_missing
             or coalesce(abs(deposit_difference) > {{ tolerance }}, false) as is_bank_off,
         abs(ledger_difference) > {{ tolerance }} as is_ledger_off
-    from cycles
+    from measured
 
 )
 
@@ -37,14 +49,8 @@ select
     billing_cycle_id as entity_id,
     case
         when is_deposit_missing or payment_line_count = 0 then 'critical'
-        when greatest(
-            abs(payment_difference), abs(transferred_difference),
-            abs(coalesce(deposit_difference, 0)), abs(ledger_difference)
-        ) >= 100 then 'critical'
-        when greatest(
-            abs(payment_difference), abs(transferred_difference),
-            abs(coalesce(deposit_difference, 0)), abs(ledger_difference)
-        ) >= 10 then 'high'
+        when largest_difference >= 100 then 'critical'
+        when largest_difference >= 10 then 'high'
         else 'medium'
     end as severity,
     cast(null as {{ recon_timestamp_tz() }}) as deadline_at,
