@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,27 +40,35 @@ class IngestReport:
 
 
 def configured_sources(names: Sequence[str]) -> list[DltSource]:
-    """The named sources, configured from .dlt/config.toml, secrets and environment variables."""
-    factories: dict[str, Callable[[], DltSource]] = {
-        "mirakl": _mirakl,
-        "erp_files": _erp_files,
-    }
-    unknown = [name for name in names if name not in factories]
+    """The named sources, configured from .dlt/config.toml, secrets and environment variables.
+
+    A source named `x` is the `x_source` function of the package `ingestion.x`.
+    """
+    unknown = [name for name in names if _source_factory(name) is None]
     if unknown:
-        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(factories)}")
-    return [factories[name]() for name in names]
+        raise ValueError(
+            f"unknown source(s) {', '.join(unknown)}; known: {', '.join(known_sources())}"
+        )
+    return [_source_factory(name)() for name in names]
 
 
-def _mirakl() -> DltSource:
-    from ingestion.mirakl import mirakl_source
+def known_sources() -> list[str]:
+    package = Path(__file__).parent
+    return sorted(
+        child.name
+        for child in package.iterdir()
+        if (child / "__init__.py").exists() and _source_factory(child.name) is not None
+    )
 
-    return mirakl_source()
 
-
-def _erp_files() -> DltSource:
-    from ingestion.erp_files import erp_files_source
-
-    return erp_files_source()
+def _source_factory(name: str) -> Callable[[], DltSource] | None:
+    if not name.isidentifier():
+        return None
+    try:
+        module = importlib.import_module(f"ingestion.{name}")
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, f"{name}_source", None)
 
 
 def pipeline_for(warehouse: Path, source_name: str, progress: Collector | str | None = None):

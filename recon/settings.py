@@ -22,3 +22,44 @@ def resolve_warehouse(path: str | Path | None = None) -> Path:
 def pipelines_dir(warehouse: Path) -> Path:
     """dlt keeps its working state beside the warehouse, so two warehouses never share state."""
     return warehouse.parent / ".dlt_pipelines" / warehouse.stem
+
+
+# Which ERP feeds the canonical ERP layer, and which one holds the ledger and bank deposits
+# (commerce platforms keep no general ledger, so their finance side usually arrives as files).
+ERP_SYSTEM_ENV = "RECON_ERP_SYSTEM"
+FINANCE_SYSTEM_ENV = "RECON_FINANCE_SYSTEM"
+DEFAULT_ERP_SYSTEM = "erp_files"
+
+
+def configured_erp_system() -> str:
+    """$RECON_ERP_SYSTEM, else [recon] erp_system in .dlt/config.toml, else erp_files."""
+    return os.environ.get(ERP_SYSTEM_ENV) or _recon_config("erp_system") or DEFAULT_ERP_SYSTEM
+
+
+def configured_finance_system(erp_system: str | None = None) -> str:
+    """$RECON_FINANCE_SYSTEM, else [recon] finance_system, else the ERP system itself."""
+    return (
+        os.environ.get(FINANCE_SYSTEM_ENV)
+        or _recon_config("finance_system")
+        or erp_system
+        or configured_erp_system()
+    )
+
+
+def configured_extra_sources() -> list[str]:
+    """Sources landed beside Mirakl and the ERP, e.g. a planning tool: [recon] extra_sources."""
+    value = _recon_config("extra_sources")
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",") if name.strip()]
+    return [str(name) for name in value]
+
+
+def _recon_config(key: str):
+    import dlt
+
+    try:
+        return dlt.config.get(f"recon.{key}")
+    except Exception:  # no config file or no such key: the default applies
+        return None

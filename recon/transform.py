@@ -10,7 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from recon.settings import PROJECT_ROOT, WAREHOUSE_ENV
+from recon.settings import (
+    PROJECT_ROOT,
+    WAREHOUSE_ENV,
+    configured_erp_system,
+    configured_finance_system,
+)
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 
@@ -54,7 +59,13 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     as_of = (as_of or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    variables = {"as_of": as_of.isoformat(), **(extra_vars or {})}
+    erp_system = configured_erp_system()
+    variables = {
+        "as_of": as_of.isoformat(),
+        "erp_system": erp_system,
+        "finance_system": configured_finance_system(erp_system),
+        **(extra_vars or {}),
+    }
     paths = dbt_paths(warehouse)
     args = [
         *command,

@@ -238,18 +238,14 @@ def offers(client: MiraklClient, page_size: int) -> Iterator[TDataItems]:
     yield from _landable(pages, _keyed("offer", "offer_id"), "offers")
 
 
-@dlt.resource(
-    name="carriers", primary_key="code", write_disposition="replace"
-)
+@dlt.resource(name="carriers", primary_key="code", write_disposition="replace")
 def carriers(client: MiraklClient) -> Iterator[TDataItems]:
     """SH21 carriers."""
     pages = [client.list_all(CARRIERS_PATH, "carriers")]
     yield from _landable(pages, _keyed("carrier", "code"), "carriers")
 
 
-@dlt.resource(
-    name="reasons", primary_key="code", write_disposition="replace"
-)
+@dlt.resource(name="reasons", primary_key="code", write_disposition="replace")
 def reasons(client: MiraklClient) -> Iterator[TDataItems]:
     """RE01 reasons (refund, cancelation, incident... codes)."""
     pages = [client.list_all(REASONS_PATH, "reasons")]

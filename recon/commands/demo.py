@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ingestion.erp_files import erp_files_source
 from ingestion.mirakl import mirakl_source
 from ingestion.pipeline import default_progress, run_sources
 from recon.cli import cli, resolve_warehouse, warehouse_option
@@ -18,6 +17,8 @@ from recon.reports import print_exception_summary, print_scores
 from recon.scoring import score
 from recon.settings import DEFAULT_DEMO_WORLD, pipelines_dir
 from recon.transform import TransformFailed, dbt_paths, transform
+from recon.warehouse import publish_snapshot, run_lock
+from sandbox.erp_demo import FILE_CONTRACT, demo_erp_systems, serving_erp
 from sandbox.mirakl import MiraklSandbox, SandboxConfig
 from sandbox.world.generate import generate_world
 
@@ -51,10 +52,31 @@ def reset_demo_warehouse(warehouse: Path) -> None:
 )
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--scale", type=float, default=1.0, show_default=True)
-def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float) -> None:
+@click.option(
+    "--erp",
+    "erp_system",
+    default=FILE_CONTRACT,
+    show_default=True,
+    envvar="ERP",
+    help="Serve the world's ERP side through this ERP's sandbox "
+    "(erp_files, or a system with a sandbox in sandbox/).",
+)
+def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float, erp_system: str) -> None:
     """Generate a demo world, serve it from the Mirakl sandbox, land it and find its drift."""
     console = Console()
+    if erp_system not in demo_erp_systems():
+        raise click.BadParameter(
+            f"no ERP sandbox named {erp_system!r}; available: {', '.join(demo_erp_systems())}",
+            param_hint="--erp",
+        )
     target = resolve_warehouse(warehouse)
+    with run_lock(target, "demo"):
+        _demo(console, target, world_dir, seed, scale, erp_system)
+
+
+def _demo(
+    console: Console, target: Path, world_dir: Path, seed: int, scale: float, erp_system: str
+) -> None:
     reset_demo_warehouse(target)
 
     console.print(
@@ -64,13 +86,15 @@ def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float) -> No
     # A throwaway key: the sandbox accepts only it, and it is never printed or stored.
     api_key = secrets.token_urlsafe(24)
     sandbox = MiraklSandbox.from_world(world_dir, config=SandboxConfig(api_key=api_key))
-    with sandbox.serve() as base_url:
+    with sandbox.serve() as base_url, serving_erp(erp_system, world_dir) as erp:
         console.print(f"[bold]Serving[/bold] the Mirakl sandbox at {base_url}")
+        if erp.erp_system != FILE_CONTRACT:
+            console.print(f"[bold]Serving[/bold] the ERP side through the {erp_system} sandbox")
         report = run_sources(
             target,
             [
                 mirakl_source(base_url=base_url, api_key=api_key, shop_id=manifest.shop_id),
-                erp_files_source(path=str(world_dir / "erp")),
+                *erp.sources,
             ],
             progress=default_progress(),
             on_source=lambda name: console.print(f"[bold]Loading {name}[/bold] into {target}"),
@@ -79,11 +103,16 @@ def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float) -> No
 
     with console.status("Building the drift models with dbt"):
         try:
-            transform(target, as_of=manifest.as_of)
+            transform(
+                target,
+                as_of=manifest.as_of,
+                extra_vars={"erp_system": erp.erp_system, "finance_system": erp.finance_system},
+            )
         except TransformFailed as error:
             raise click.ClickException(str(error)) from error
     print_exception_summary(target, console)
     print_scores(score(target, world_dir / "truth.csv"), console)
+    publish_snapshot(target)
     console.print(
         f"World as of {manifest.as_of:%Y-%m-%d %H:%M} UTC. Query the warehouse: "
         f'duckdb {target} "select * from exceptions"'

@@ -12,8 +12,18 @@ from rich.table import Table
 from ingestion.pipeline import IngestReport, configured_sources, default_progress, run_sources
 from recon.cli import cli, resolve_warehouse, warehouse_option
 from recon.errors import describe
+from recon.settings import (
+    configured_erp_system,
+    configured_extra_sources,
+    configured_finance_system,
+)
 
-DEFAULT_SOURCES = ("mirakl", "erp_files")
+
+def default_sources() -> list[str]:
+    """Mirakl, the configured ERP, the finance system if it differs, and any extra sources."""
+    erp = configured_erp_system()
+    chosen = ["mirakl", erp, configured_finance_system(erp), *configured_extra_sources()]
+    return list(dict.fromkeys(chosen))
 
 
 def print_ingest_report(report: IngestReport, console: Console) -> None:
@@ -42,18 +52,21 @@ def print_ingest_report(report: IngestReport, console: Console) -> None:
     "--source",
     "sources",
     multiple=True,
-    type=click.Choice(DEFAULT_SOURCES),
-    help="Only these sources (repeatable); default all configured.",
+    help="Only these sources (repeatable): mirakl, an ERP, or another package of ingestion/. "
+    "Default: mirakl, the configured ERP system and any [recon] extra_sources.",
 )
 def ingest(warehouse: Path | None, sources: tuple[str, ...]) -> None:
     """Land Mirakl and ERP data in the warehouse (incremental, idempotent)."""
     console = Console(stderr=False)
     target = resolve_warehouse(warehouse)
-    chosen = sources or DEFAULT_SOURCES
+    try:
+        configured = configured_sources(sources or default_sources())
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--source") from error
     try:
         report = run_sources(
             target,
-            configured_sources(chosen),
+            configured,
             progress=default_progress(),
             on_source=lambda name: console.print(f"[bold]Loading {name}[/bold] into {target}"),
         )

@@ -1,10 +1,10 @@
 """A local stand-in for the Mirakl seller API (MMP), serving one shop of a demo world.
 
-    from sandbox.mirakl import MiraklSandbox, SandboxConfig
+from sandbox.mirakl import MiraklSandbox, SandboxConfig
 
-    sandbox = MiraklSandbox.from_world(Path("demo/world"), config=SandboxConfig())
-    with sandbox.serve() as base_url:  # the API lives under base_url + "/api"
-        ...
+sandbox = MiraklSandbox.from_world(Path("demo/world"), config=SandboxConfig())
+with sandbox.serve() as base_url:  # the API lives under base_url + "/api"
+    ...
 """
 
 from sandbox.mirakl.config import SandboxConfig
