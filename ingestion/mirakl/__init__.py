@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dlt
@@ -49,11 +50,14 @@ from .exceptions import (
     MiraklResponseError,
 )
 from .helpers import MiraklClient, Page, format_api_datetime
+from .order_export import exported_order_pages
 from .records import Rejected, parse_timestamp, shape_keyed, shape_order, shape_transaction_log
 from .settings import (
     BILLING_CYCLES_MAX_PAGE_SIZE,
     BILLING_CYCLES_PATH,
     CARRIERS_PATH,
+    DEFAULT_EXPORT_POLL_INTERVAL_SECONDS,
+    DEFAULT_EXPORT_TIMEOUT_SECONDS,
     DEFAULT_REPULL_WINDOW_MINUTES,
     DEFAULT_REQUEST_BACKOFF_FACTOR,
     DEFAULT_REQUEST_MAX_ATTEMPTS,
@@ -62,6 +66,7 @@ from .settings import (
     INVOICES_PATH,
     OFFERS_PATH,
     OFFSET_MAX_PAGE_SIZE,
+    ORDER_BACKFILL_MODES,
     ORDERS_PATH,
     REASONS_PATH,
     TRANSACTION_LOGS_MAX_PAGE_SIZE,
@@ -105,6 +110,10 @@ def mirakl_source(
     request_max_attempts: int = DEFAULT_REQUEST_MAX_ATTEMPTS,
     request_backoff_factor: float = DEFAULT_REQUEST_BACKOFF_FACTOR,
     request_max_retry_delay: float = DEFAULT_REQUEST_MAX_RETRY_DELAY_SECONDS,
+    order_backfill: str = "paging",
+    export_poll_interval: float = DEFAULT_EXPORT_POLL_INTERVAL_SECONDS,
+    export_timeout: float = DEFAULT_EXPORT_TIMEOUT_SECONDS,
+    export_items_per_chunk: int | None = None,
 ) -> Sequence[DltResource]:
     """Orders, offers, carriers, reasons, transactions, billing cycles and invoices of one shop.
 
@@ -137,6 +146,15 @@ def mirakl_source(
         request_backoff_factor: Multiplier of the exponential wait between attempts (seconds).
         request_max_retry_delay: Longest wait between two attempts in seconds, Mirakl's
             ``Retry-After`` included.
+        order_backfill: How the first run of ``orders`` pulls history: ``paging`` (OR11, 100
+            orders a call) or ``async_export`` (one OR13 export, polled with OR14, downloaded
+            with OR15; Mirakl's recommendation for large volumes). Later runs page OR11 from
+            the last update seen either way.
+        export_poll_interval: Seconds between two OR14 polls (Mirakl allows one every 2 s and
+            recommends 10 s).
+        export_timeout: Seconds to wait for an export to complete before the run fails.
+        export_items_per_chunk: Orders per export file (Mirakl: 10,000 to 1,000,000);
+            ``None`` leaves Mirakl's default.
 
     Returns:
         The resources ``orders``, ``offers``, ``carriers``, ``reasons``, ``transaction_logs``,
@@ -146,6 +164,11 @@ def mirakl_source(
         raise ValueError(f"page_size must be between 1 and {OFFSET_MAX_PAGE_SIZE}, got {page_size}")
     if seek_page_size is not None and seek_page_size < 1:
         raise ValueError(f"seek_page_size must be positive, got {seek_page_size}")
+    if order_backfill not in ORDER_BACKFILL_MODES:
+        raise ValueError(
+            f"order_backfill must be one of {', '.join(ORDER_BACKFILL_MODES)}, "
+            f"got {order_backfill!r}"
+        )
     if repull_window_minutes < 0:
         raise ValueError(f"repull_window_minutes must not be negative, got {repull_window_minutes}")
     client = MiraklClient(
@@ -175,6 +198,9 @@ def mirakl_source(
             orders(
                 client,
                 page_size,
+                OrderBackfill(
+                    order_backfill, export_poll_interval, export_timeout, export_items_per_chunk
+                ),
                 dlt.sources.incremental[dt.datetime](
                     "last_updated_date",
                     initial_value=initial,
@@ -216,14 +242,40 @@ def mirakl_source(
 def orders(
     client: MiraklClient,
     page_size: int,
+    backfill: OrderBackfill,
     last_updated: dlt.sources.incremental[dt.datetime] = _ORDERS_CURSOR,
 ) -> Iterator[TDataItems]:
-    """OR11 orders updated since the last run (less the re-pull window), lines nested."""
+    """Orders updated since the last run (less the re-pull window), lines nested.
+
+    OR11 pages, or on the first run with ``async_export`` one OR13 export of the history.
+    """
+    state = dlt.current.resource_state()
+    if backfill.mode == "async_export" and not state.get("backfilled_until"):
+        until = dt.datetime.now(dt.UTC)
+        pages = exported_order_pages(
+            client,
+            last_updated.start_value,
+            until,
+            poll_interval=backfill.poll_interval,
+            timeout=backfill.timeout,
+            items_per_chunk=backfill.items_per_chunk,
+        )
+        yield from _landable(pages, shape_order, "orders")
+        state["backfilled_until"] = format_api_datetime(until)
+        return
     params = {}
     if last_updated.start_value is not None:
         params["start_update_date"] = format_api_datetime(last_updated.start_value)
     pages = client.offset_pages(ORDERS_PATH, "orders", params, page_size)
     yield from _landable(pages, shape_order, "orders")
+
+
+@dataclass(frozen=True)
+class OrderBackfill:
+    mode: str
+    poll_interval: float
+    timeout: float
+    items_per_chunk: int | None
 
 
 @dlt.resource(

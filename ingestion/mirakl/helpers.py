@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from dlt.sources.helpers.requests import Client, Response
 from requests.exceptions import RequestException
@@ -111,34 +112,56 @@ class MiraklClient:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET `/api{path}` and return the JSON body, numbers with decimals read as `Decimal`."""
+        return self.send_json("GET", API_PREFIX + path, params=params)
+
+    def post_json(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a JSON body to `/api{path}` and return the JSON answer."""
+        return self.send_json("POST", API_PREFIX + path, json_body=body)
+
+    def send_json(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Send one request (a path below the instance, or a URL Mirakl handed out) with retries.
+
+        URLs Mirakl hands out (OR14's export files) are on the instance too and take the key.
+        """
         query = {key: value for key, value in (params or {}).items() if value is not None}
         if self.shop_id is not None:
             query["shop_id"] = self.shop_id
-        full_path = API_PREFIX + path
+        absolute = path_or_url.startswith(("http://", "https://"))
+        url = path_or_url if absolute else self.base_url + path_or_url
+        label = urlsplit(url).path
         try:
-            response = self._http.get(
-                self.base_url + full_path,
+            response = self._http.request(
+                method,
+                url,
                 params=query,
+                json=json_body,
                 headers={"Authorization": self._api_key, "Accept": "application/json"},
             )
         except RequestException as exc:
             raise MiraklConnectionError(
-                f"could not get {full_path} from Mirakl at {self.base_url}: "
+                f"could not {method} {label} at Mirakl {self.base_url}: "
                 f"{self._redact(type(exc).__name__ + ': ' + str(exc))}"
             ) from None
         if response.status_code >= 400:
-            self._raise_for_status(response, full_path)
+            self._raise_for_status(response, label)
         try:
             body = json.loads(response.content, parse_float=Decimal)
         except ValueError as exc:
             raise MiraklResponseError(
-                f"Mirakl answered GET {full_path} with a body that is not JSON: {exc}"
+                f"Mirakl answered {method} {label} with a body that is not JSON: {exc}"
             ) from None
         if not isinstance(body, dict):
             raise MiraklResponseError(
-                f"Mirakl answered GET {full_path} with JSON that is not an object"
+                f"Mirakl answered {method} {label} with JSON that is not an object"
             )
-        logger.debug("GET %s %s -> %s", full_path, _loggable(query), response.status_code)
+        logger.debug("%s %s %s -> %s", method, label, _loggable(query), response.status_code)
         return body
 
     def _raise_for_status(self, response: Response, path: str) -> None:

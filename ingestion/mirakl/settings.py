@@ -12,6 +12,14 @@ REASONS_PATH = "/reasons"  # RE01
 TRANSACTION_LOGS_PATH = "/sellerpayment/transactions_logs"  # TL02
 BILLING_CYCLES_PATH = "/seller-billing-cycles"  # SBC11
 INVOICES_PATH = "/invoices"  # IV01
+ORDER_EXPORT_PATH = "/orders/async-export"  # OR13
+ORDER_EXPORT_STATUS_PATH = "/orders/async-export/status/{tracking_id}"  # OR14
+
+# How the first orders run backfills history: "paging" (OR11) or "async_export" (OR13-15).
+ORDER_BACKFILL_MODES = ("paging", "async_export")
+# OR14 may be called every 2 s at most; Mirakl recommends every 10 s.
+DEFAULT_EXPORT_POLL_INTERVAL_SECONDS = 10.0
+DEFAULT_EXPORT_TIMEOUT_SECONDS = 3600.0
 
 # Page sizes: Mirakl's maximum per endpoint.
 OFFSET_MAX_PAGE_SIZE = 100  # OR11, OF21, IV01 (`max`)

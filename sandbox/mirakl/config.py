@@ -28,6 +28,11 @@ class SandboxConfig:
     auto_debit_on_accept: bool = True
     # STO02 answers WAITING/RUNNING this many times before COMPLETE.
     stock_import_polls_until_complete: int = 2
+    # OR14 answers PENDING this many times before COMPLETED.
+    export_polls_until_complete: int = 1
+    # Smallest items_per_chunk OR13 accepts (Mirakl: 10,000); lower it to see chunking on a
+    # small world.
+    export_items_per_chunk_minimum: int = 10_000
     # Mirror of the request log as JSON lines; None keeps it in memory only.
     request_log_path: Path | None = None
     # Cap on the in-memory request log (oldest records go first); None keeps everything.

@@ -13,7 +13,7 @@ from typing import Any
 from sandbox import http
 from sandbox.http import App, Handler, Request, RequestBudget, RequestLog, RequestRecord, Response
 from sandbox.jsonio import format_timestamp
-from sandbox.mirakl import accounting, offers, orders, reference
+from sandbox.mirakl import accounting, offers, order_export, orders, reference
 from sandbox.mirakl.config import Context, SandboxConfig
 from sandbox.mirakl.state import Item, MiraklState
 from sandbox.world.layout import WorldLayout
@@ -57,7 +57,7 @@ class MiraklSandbox:
         )
         context = Context(state=self.state, config=self.config, now=self.now)
         router = http.Router()
-        for module in (orders, offers, accounting, reference):
+        for module in (orders, order_export, offers, accounting, reference):
             module.register(router, context)
         budget = RequestBudget(
             self.config.request_budget,
