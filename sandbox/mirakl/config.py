@@ -28,6 +28,9 @@ class SandboxConfig:
     auto_debit_on_accept: bool = True
     # STO02 answers WAITING/RUNNING this many times before COMPLETE.
     stock_import_polls_until_complete: int = 2
+    # Mirakl runs a stock import in the background whether or not anyone polls STO02: this
+    # many seconds after STO01 it completes anyway. None completes imports on polls only.
+    stock_import_seconds_until_complete: float | None = 60.0
     # OR14 answers PENDING this many times before COMPLETED.
     export_polls_until_complete: int = 1
     # Smallest items_per_chunk OR13 accepts (Mirakl: 10,000); lower it to see chunking on a

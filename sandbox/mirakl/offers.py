@@ -17,7 +17,7 @@ from sandbox.http import (
     json_response,
     text_response,
 )
-from sandbox.jsonio import format_timestamp
+from sandbox.jsonio import format_timestamp, parse_timestamp
 from sandbox.mirakl import params
 from sandbox.mirakl.config import Context
 from sandbox.mirakl.paging import offset_page
@@ -341,6 +341,19 @@ def stock_import_status(ctx: Context, request: Request) -> Response:
             "shop_id": ctx.state.shop_id,
         }
     )
+
+
+def settle_stock_imports(ctx: Context) -> None:
+    """Complete every stock import Mirakl would have finished in the background by now."""
+    delay = ctx.config.stock_import_seconds_until_complete
+    if delay is None or not ctx.state.stock_imports:
+        return
+    now = ctx.now()
+    for job in ctx.state.stock_imports.values():
+        if job.status in ("COMPLETE", "FAILED"):
+            continue
+        if (now - parse_timestamp(job.date_created)).total_seconds() >= delay:
+            _run_stock_import(ctx, job)
 
 
 def _run_stock_import(ctx: Context, job: StockImport) -> None:

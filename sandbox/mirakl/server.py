@@ -56,6 +56,7 @@ class MiraklSandbox:
             max_records=self.config.request_log_max_records, sink=self.config.request_log_path
         )
         context = Context(state=self.state, config=self.config, now=self.now)
+        self._context = context
         router = http.Router()
         for module in (orders, order_export, offers, accounting, reference):
             module.register(router, context)
@@ -145,4 +146,6 @@ class MiraklSandbox:
 
     def _locked(self, handler: Handler, request: Request) -> Response:
         with self.state.lock:
+            # What Mirakl does in the background meanwhile, settled before each request.
+            offers.settle_stock_imports(self._context)
             return handler(request)
