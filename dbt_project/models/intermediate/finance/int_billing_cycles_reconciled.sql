@@ -35,41 +35,14 @@ cycle_lines as (
 
 ),
 
-cycle_orders as (
-
-    select distinct billing_cycle_id, order_id
-    from lines
-    where billing_cycle_id is not null and order_id is not null
-
-),
-
-mirakl_order_net as (
+order_nets as (
 
     select
-        cycle_orders.billing_cycle_id,
-        sum(lines.amount) as mirakl_net
-    from cycle_orders
-    inner join cycles on cycles.billing_cycle_id = cycle_orders.billing_cycle_id
-    inner join lines
-        on lines.order_id = cycle_orders.order_id
-        and lines.created_at <= cycles.paid_out_at
-        and lines.currency = cycles.currency
-    group by cycle_orders.billing_cycle_id
-
-),
-
-erp_order_net as (
-
-    select
-        cycle_orders.billing_cycle_id,
-        sum(ledger.credit - ledger.debit) as erp_net
-    from cycle_orders
-    inner join cycles on cycles.billing_cycle_id = cycle_orders.billing_cycle_id
-    inner join {{ ref('int_erp__ledger_entries') }} as ledger
-        on ledger.marketplace_order_id = cycle_orders.order_id
-        and ledger.posted_at <= cycles.paid_out_at
-        and ledger.currency = cycles.currency
-    group by cycle_orders.billing_cycle_id
+        billing_cycle_id,
+        sum(mirakl_net) as mirakl_net,
+        sum(erp_net) as erp_net
+    from {{ ref('int_billing_cycle_orders') }}
+    group by billing_cycle_id
 
 ),
 
@@ -99,14 +72,13 @@ select
     cycles.amount_transferred_to_seller,
     deposits.deposit_amount,
     deposits.received_at as deposit_received_at,
-    coalesce(mirakl_order_net.mirakl_net, 0) as mirakl_order_net,
-    coalesce(erp_order_net.erp_net, 0) as erp_order_net,
+    coalesce(order_nets.mirakl_net, 0) as mirakl_order_net,
+    coalesce(order_nets.erp_net, 0) as erp_order_net,
     {{ dbt.dateadd('day', var('deposit_grace_days'), 'cycles.paid_out_at') }}
         as deposit_due_at
 from cycles
 left join cycle_lines on cycle_lines.billing_cycle_id = cycles.billing_cycle_id
-left join mirakl_order_net on mirakl_order_net.billing_cycle_id = cycles.billing_cycle_id
-left join erp_order_net on erp_order_net.billing_cycle_id = cycles.billing_cycle_id
+left join order_nets on order_nets.billing_cycle_id = cycles.billing_cycle_id
 left join deposits
     on deposits.payout_reference = cycles.payout_reference
     and deposits.currency = cycles.currency

@@ -1,7 +1,8 @@
 {{ config(schema='ops') }}
 
-{#- Every Mirakl offer beside the ERP's available-to-sell, ranked by oversell risk: the units
-    Mirakl may sell beyond what the ERP holds. The evidence ops need to fix a stock drift. -#}
+{#- Every Mirakl offer beside the ERP's available-to-sell, with what ranks its oversell risk:
+    the units Mirakl may sell beyond what the ERP holds, and how fast the SKU sells (Mirakl
+    order lines over the 28 days before as_of). The evidence ops need to fix a stock drift. -#}
 
 with
 
@@ -14,6 +15,12 @@ offers as (
 available as (
 
     select * from {{ ref('int_items_available_to_sell') }}
+
+),
+
+sales as (
+
+    select * from {{ ref('int_offer_sales_velocity') }}
 
 )
 
@@ -28,6 +35,14 @@ select
     available.expected_quantity,
     offers.quantity - available.expected_quantity as units_over_erp,
     greatest(offers.quantity - coalesce(available.expected_quantity, 0), 0) as oversell_units,
+    coalesce(sales.units_sold_28d, 0) as units_sold_28d,
+    coalesce(sales.sales_velocity_per_day, 0) as sales_velocity_per_day,
+    case
+        when sales.sales_velocity_per_day > 0
+            then {{ units(
+                'round(coalesce(available.expected_quantity, 0) / sales.sales_velocity_per_day, 1)'
+            ) }}
+    end as days_of_cover,
     available.on_hand as on_hand_stock_units,
     available.committed as committed_stock_units,
     available.units_per_stock_unit,
@@ -37,3 +52,4 @@ select
     offers.currency
 from offers
 left join available on available.shop_sku = offers.shop_sku
+left join sales on sales.shop_sku = offers.shop_sku
