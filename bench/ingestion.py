@@ -1,0 +1,149 @@
+"""Ingestion throughput: order pages in the sandbox's JSON format through dlt, and through DuckDB.
+
+The pages are the template world's orders as the sandbox serves them (`{"orders": [...],
+"total_count": n}`), tiled like the landed tables. dlt runs them through the Mirakl source's
+own shaping and column hints (normalize + load into DuckDB, nested order lines and refunds);
+DuckDB's `read_json` lands the same pages as its own floor.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+
+from ingestion.mirakl.columns import ORDER_COLUMNS, ORDER_NESTED_HINTS
+from ingestion.mirakl.records import shape_order
+from sandbox.world.layout import WorldLayout
+
+OWN_MARK = "~{{K}}"
+CATALOG_MARK = "~{{C}}"
+ORDER_IDS = ("order_id", "commercial_id")
+LINE_IDS = ("order_line_id", "order_id")
+LINE_CATALOG_IDS = ("offer_id", "offer_sku", "product_sku", "product_shop_sku")
+REFUND_IDS = ("id",)
+
+
+@dataclass(frozen=True)
+class Pages:
+    folder: Path
+    files: list[Path]
+    orders: int
+    order_lines: int
+
+
+def write_order_pages(
+    world: WorldLayout, folder: Path, tiles: int, catalog_tiles: int, first_tile: int = 0
+) -> Pages:
+    """One page file per tile, every identifier suffixed with the tile (catalogue ids: k mod C)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    orders = world.read_mirakl("orders")
+    marked = [_marked(order) for order in orders]
+    text = json.dumps({"orders": marked, "total_count": len(marked)}, default=str)
+    lines = sum(len(order.get("order_lines") or []) for order in orders)
+    files = []
+    for k in range(first_tile, first_tile + tiles):
+        path = folder / f"orders-{k:06d}.json"
+        path.write_text(
+            text.replace("{{K}}", str(k)).replace("{{C}}", str(k % catalog_tiles)),
+            encoding="utf-8",
+        )
+        files.append(path)
+    return Pages(folder, files, len(orders) * tiles, lines * tiles)
+
+
+def tiles_for(world: WorldLayout, order_lines: int) -> int:
+    orders = world.read_mirakl("orders")
+    per_tile = sum(len(order.get("order_lines") or []) for order in orders)
+    return max(1, math.ceil(order_lines / per_tile))
+
+
+def _marked(order: dict[str, Any]) -> dict[str, Any]:
+    order = dict(order)
+    for key in ORDER_IDS:
+        order[key] = _mark(order.get(key), OWN_MARK)
+    lines = []
+    for line in order.get("order_lines") or []:
+        line = dict(line)
+        for key in LINE_IDS:
+            line[key] = _mark(line.get(key), OWN_MARK)
+        for key in LINE_CATALOG_IDS:
+            line[key] = _mark(line.get(key), CATALOG_MARK)
+        line["refunds"] = [
+            {**refund, **{key: _mark(refund.get(key), OWN_MARK) for key in REFUND_IDS}}
+            for refund in line.get("refunds") or []
+        ]
+        lines.append(line)
+    order["order_lines"] = lines
+    return order
+
+
+def _mark(value: Any, mark: str) -> Any:
+    return None if value is None else f"{value}{mark}"
+
+
+def _shaped_orders(files: list[Path]) -> Iterator[list[dict[str, Any]]]:
+    for path in files:
+        page = json.loads(path.read_text(encoding="utf-8"))
+        rows = []
+        for raw in page["orders"]:
+            row, rejected = shape_order(raw)
+            if rejected is not None:
+                raise ValueError(
+                    f"benchmark order {raw.get('order_id')} rejected: {rejected.reason}"
+                )
+            rows.append(row)
+        yield rows
+
+
+def dlt_orders_resource(files: list[Path]):
+    """The orders resource with the Mirakl source's keys, disposition and column hints."""
+    return dlt.resource(
+        _shaped_orders(files),
+        name="orders",
+        primary_key="order_id",
+        write_disposition="merge",
+        columns=ORDER_COLUMNS,
+        nested_hints=ORDER_NESTED_HINTS,
+    )
+
+
+def load_with_dlt(pages_files: list[Path], warehouse: Path, pipelines_dir: Path) -> float:
+    """Seconds dlt takes to extract, normalize and load the pages into `warehouse`."""
+    pipeline = dlt.pipeline(
+        pipeline_name="bench_orders",
+        destination=dlt.destinations.duckdb(str(warehouse)),
+        dataset_name="mirakl",
+        pipelines_dir=str(pipelines_dir),
+    )
+    started = time.perf_counter()
+    pipeline.run(dlt_orders_resource(pages_files))
+    return time.perf_counter() - started
+
+
+def load_with_read_json(pages: Pages, warehouse: Path) -> float:
+    """Seconds DuckDB's read_json takes to land the same pages as orders and order lines."""
+    warehouse.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table pages as select unnest(orders) as o "
+            f"from read_json('{pages.folder}/*.json', maximum_object_size = 1073741824)"
+        )
+        con.execute("create table orders as select unnest(o) from pages")
+        con.execute(
+            "create table order_lines as "
+            "select o.order_id as parent_order_id, unnest(o.order_lines, max_depth := 2) from pages"
+        )
+        con.execute("drop table pages")
+    return time.perf_counter() - started
