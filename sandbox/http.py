@@ -320,6 +320,9 @@ class FaultPlan:
     slow_rate: float = 0.0
     slow_seconds: float = 2.0
     drop_rate: float = 0.0
+    # Only requests with these methods meet faults, e.g. {"POST", "PUT"} to trouble writes
+    # while reads go through; None troubles every request.
+    methods: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         rates = (self.error_rate, self.slow_rate, self.drop_rate)
@@ -344,9 +347,11 @@ class FaultInjector:
         self._random = random.Random(plan.seed)
         self._lock = threading.Lock()
 
-    def draw(self) -> Fault | None:
+    def draw(self, method: str | None = None) -> Fault | None:
         plan = self.plan
         if not plan.active:
+            return None
+        if plan.methods is not None and (method or "").upper() not in plan.methods:
             return None
         with self._lock:
             roll = self._random.random()
@@ -512,7 +517,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body=self._read_body(),
             base_url=f"http://{host}",
         )
-        fault = app.faults.draw()
+        fault = app.faults.draw(request.method)
         if fault is not None and fault.kind == "drop":
             app.record(request, None, "drop")
             self.close_connection = True
