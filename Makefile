@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Which ERP serves the demo world's ERP side: erp_files, or a system with a sandbox, e.g.
+# `make demo ERP=business_central`.
+ERP ?= erp_files
 
 .PHONY: demo test lint venv clean
 
@@ -15,7 +18,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/recon demo
+	$(BIN)/recon demo --erp $(ERP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
