@@ -257,14 +257,9 @@ def orders(
 @dlt.transformer(name="order_products", primary_key="id", write_disposition="merge")
 def order_products(changed: Any, client: BigCommerceClient, page_size: int) -> Iterator[TDataItems]:
     """The products of each order landed in this run."""
-    for order_id in _order_ids(changed):
-        path = ORDER_PRODUCTS_PATH.format(order_id=order_id)
-        yield from _landable(
-            client.v2_pages(path, {}, page_size),
-            shape_order_product,
-            "order_products",
-            materialize=False,
-        )
+    yield from _per_order(
+        changed, client, page_size, ORDER_PRODUCTS_PATH, shape_order_product, "order_products"
+    )
 
 
 @dlt.transformer(
@@ -275,11 +270,9 @@ def order_products(changed: Any, client: BigCommerceClient, page_size: int) -> I
 )
 def shipments(changed: Any, client: BigCommerceClient, page_size: int) -> Iterator[TDataItems]:
     """The shipments of each order landed in this run; 204 (none yet) yields nothing."""
-    for order_id in _order_ids(changed):
-        path = ORDER_SHIPMENTS_PATH.format(order_id=order_id)
-        yield from _landable(
-            client.v2_pages(path, {}, page_size), shape_shipment, "shipments", materialize=False
-        )
+    yield from _per_order(
+        changed, client, page_size, ORDER_SHIPMENTS_PATH, shape_shipment, "shipments"
+    )
 
 
 @dlt.resource(
@@ -314,13 +307,33 @@ def _rfc3339(value: dt.datetime) -> str:
 
 
 def _order_ids(changed: Any) -> list[int]:
-    # The parent hands over each page of landed orders, and its quarantine rows as plain dicts.
+    # The parent hands over each page of landed orders, its quarantine rows as plain dicts, and
+    # an empty list when it landed nothing.
     rows = changed if isinstance(changed, list) else [changed]
     return [
         row["id"]
         for row in rows
         if isinstance(row, dict) and "quarantine_id" not in row and isinstance(row.get("id"), int)
     ]
+
+
+def _per_order(
+    changed: Any,
+    client: BigCommerceClient,
+    page_size: int,
+    path: str,
+    shape: Shape,
+    table: str,
+) -> Iterator[TDataItems]:
+    """Each changed order's children; the table is materialised even when none has any."""
+    landed = False
+    for order_id in _order_ids(changed):
+        pages = client.v2_pages(path.format(order_id=order_id), {}, page_size)
+        for item in _landable(pages, shape, table, materialize=False):
+            landed = landed or isinstance(item, list)
+            yield item
+    if not landed:
+        yield dlt.mark.materialize_table_schema()
 
 
 Shape = Callable[[Any], tuple[dict[str, Any] | None, Rejected | None]]
