@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from recon.planning import planning_landed
+from sandbox.inventory_planner.truth import PLANNING_EXCEPTION_TYPE, planning_truth_path
 from sandbox.world.truth import EXCEPTION_TYPES, read_truth
 
 
@@ -37,10 +39,19 @@ def open_exceptions(warehouse: Path) -> set[tuple[str, str]]:
 
 
 def score(warehouse: Path, truth_path: Path) -> list[TypeScore]:
+    """Precision and recall per exception type against `truth_path` (a world's truth.csv).
+
+    Planning drift is expected only of a warehouse where the planning tool was landed: its
+    truth (truth_planning.csv beside truth.csv) counts then, and otherwise nothing of the
+    type may be raised.
+    """
     truth = read_truth(truth_path)
+    planning_truth = planning_truth_path(truth_path)
+    if planning_truth.exists() and planning_landed(warehouse):
+        truth |= read_truth(planning_truth)
     raised = open_exceptions(warehouse)
     scores = []
-    for kind in EXCEPTION_TYPES:
+    for kind in (*EXCEPTION_TYPES, PLANNING_EXCEPTION_TYPE):
         expected = {entity for k, entity in truth if k == kind}
         got = {entity for k, entity in raised if k == kind}
         scores.append(

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from recon.planning import planning_system
 from recon.settings import (
     PROJECT_ROOT,
     WAREHOUSE_ENV,
@@ -66,6 +67,9 @@ def run_dbt(
         "finance_system": configured_finance_system(erp_system),
         **(extra_vars or {}),
     }
+    # A planning tool joins the run when configured and landed, unless the caller says.
+    if "planning_system" not in variables:
+        variables["planning_system"] = planning_system(warehouse)
     paths = dbt_paths(warehouse)
     args = [
         *command,

@@ -1,5 +1,7 @@
 {#- An active offer mapped to an ERP item whose Mirakl quantity differs from the ERP's
-    available-to-sell. Selling more than the ERP holds is the costly direction (oversell). -#}
+    available-to-sell. Selling more than the ERP holds is the costly direction (oversell);
+    the details carry the oversell-risk score and rank that order the fixes (fast sellers
+    first, with the planning tool's forecast velocity when one is landed). -#}
 
 with
 
@@ -12,6 +14,12 @@ offers as (
 available as (
 
     select * from {{ ref('int_items_available_to_sell') }}
+
+),
+
+risk as (
+
+    select * from {{ ref('int_stock_oversell_risk') }}
 
 ),
 
@@ -29,9 +37,14 @@ compared as (
         available.committed,
         available.units_per_stock_unit,
         available.safety_stock,
-        offers.quantity - available.expected_quantity as quantity_difference
+        offers.quantity - available.expected_quantity as quantity_difference,
+        risk.sales_velocity_per_day,
+        risk.velocity_source,
+        risk.oversell_risk_score,
+        risk.oversell_risk_rank
     from offers
     inner join available on available.shop_sku = offers.shop_sku
+    left join risk on risk.offer_id = offers.offer_id
 
 )
 
@@ -57,6 +70,10 @@ select
         'units_per_stock_unit': 'units_per_stock_unit',
         'safety_stock': 'safety_stock',
         'units_over_erp': 'quantity_difference',
+        'sales_velocity_per_day': 'sales_velocity_per_day',
+        'velocity_source': 'velocity_source',
+        'oversell_risk_score': 'oversell_risk_score',
+        'oversell_risk_rank': 'oversell_risk_rank',
     }) }} as details
 from compared
 where abs(quantity_difference) > {{ var('stock_tolerance_units') }}

@@ -1,8 +1,10 @@
 {{ config(schema='ops') }}
 
 {#- Every Mirakl offer beside the ERP's available-to-sell, with what ranks its oversell risk:
-    the units Mirakl may sell beyond what the ERP holds, and how fast the SKU sells (Mirakl
-    order lines over the 28 days before as_of). The evidence ops need to fix a stock drift. -#}
+    the units Mirakl may sell beyond what the ERP holds, and how fast the SKU sells (the
+    planning tool's forecast when one is landed, else Mirakl order lines over the 28 days
+    before as_of). Stock mismatches carry their rank, 1 to fix first. The evidence ops need
+    to fix a stock drift. -#}
 
 with
 
@@ -20,7 +22,13 @@ available as (
 
 sales as (
 
-    select * from {{ ref('int_offer_sales_velocity') }}
+    select * from {{ ref('int_stock_velocity') }}
+
+),
+
+risk as (
+
+    select * from {{ ref('int_stock_oversell_risk') }}
 
 )
 
@@ -43,6 +51,9 @@ select
                 'round(coalesce(available.expected_quantity, 0) / sales.sales_velocity_per_day, 1)'
             ) }}
     end as days_of_cover,
+    coalesce(sales.velocity_source, 'mirakl_orders') as velocity_source,
+    risk.oversell_risk_score,
+    risk.oversell_risk_rank,
     available.on_hand as on_hand_stock_units,
     available.committed as committed_stock_units,
     available.units_per_stock_unit,
@@ -53,3 +64,4 @@ select
 from offers
 left join available on available.shop_sku = offers.shop_sku
 left join sales on sales.shop_sku = offers.shop_sku
+left join risk on risk.offer_id = offers.offer_id
