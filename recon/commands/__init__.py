@@ -9,6 +9,7 @@ COMMAND_MODULES = (
     "recon.commands.transform",
     "recon.commands.score",
     "recon.commands.demo",
+    "recon.commands.writeback",
 )
 
 
