@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dlt
-from dlt.common.typing import TDataItems
+from dlt.common.typing import TDataItems, TSecretStrValue
 from dlt.extract.items import DataItemWithMeta
 from dlt.sources import DltResource
 
@@ -119,9 +119,9 @@ _CREDIT_MEMOS_CURSOR = _cursor()
 @dlt.source(name=SOURCE_NAME)
 def magento_source(
     base_url: str = dlt.config.value,
-    access_token: str | None = dlt.secrets.value,
+    access_token: TSecretStrValue | None = dlt.secrets.value,
     username: str | None = None,
-    password: str | None = None,
+    password: TSecretStrValue | None = None,
     store_code: str | None = None,
     stock_id: int = DEFAULT_STOCK_ID,
     attributes: Mapping[str, str] | None = None,
@@ -344,7 +344,8 @@ def credit_memos(
 
 
 def _source_item_ref(row: dict[str, Any]) -> str:
-    return f"{row.get('sku')}@{row.get('source_code')}"
+    # Source items have no id of their own: SKU and source name one.
+    return f"{row.get('sku') or '<no sku>'} at {row.get('source_code') or '<no source_code>'}"
 
 
 def _landable(
