@@ -22,8 +22,10 @@ from sandbox.bigcommerce.config import BigCommerceConfig
 from sandbox.bigcommerce.errors import error_for, render, v3_error
 from sandbox.bigcommerce.ratelimit import QuotaWindow
 from sandbox.bigcommerce.store import Store
+from sandbox.bigcommerce.storefront import store_from_storefront
 from sandbox.bigcommerce.world import store_from_world
 from sandbox.http import App, Handler, HTTPError, Request, RequestLog, RequestRecord, Response
+from sandbox.world.operator import OperatorLayout
 
 TOKEN_HEADER = "X-Auth-Token"
 
@@ -71,6 +73,16 @@ class BigCommerceSandbox:
         """Serve a demo world's ERP side (see `sandbox/bigcommerce/world.py`)."""
         config = config or BigCommerceConfig()
         return cls(store_from_world(world_dir, config.store_hash), config)
+
+    @classmethod
+    def from_storefront(
+        cls, world_dir: Path, config: BigCommerceConfig | None = None
+    ) -> BigCommerceSandbox:
+        """Serve an operator world's marketplace storefront (see `storefront.py`)."""
+        config = config or BigCommerceConfig()
+        return cls(
+            store_from_storefront(OperatorLayout(Path(world_dir)), config.store_hash), config
+        )
 
     def now(self) -> dt.datetime:
         return self.store.as_of + dt.timedelta(seconds=time.monotonic() - self._started)
