@@ -5,6 +5,7 @@ BC's records into exactly the canonical shapes the rules read.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 from ingestion.mirakl import mirakl_source
 from ingestion.pipeline import run_sources
 from recon.scoring import score
-from recon.transform import run_dbt, transform
+from recon.transform import dbt_paths, run_dbt, transform
 from sandbox.erp_demo import serving_erp
 from sandbox.mirakl import MiraklSandbox, SandboxConfig
 from sandbox.world.layout import WorldLayout
@@ -170,3 +171,28 @@ def test_erp_and_finance_system_choose_which_models_are_enabled(
     }
     assert (finance_base <= base) == (finance_system == "business_central")
     assert bool(base - finance_base) == (erp_system == "business_central")
+
+
+def test_every_business_central_model_and_column_is_documented(both) -> None:
+    layout, _, through_bc = both
+    result, _ = run_dbt(
+        through_bc,
+        ["docs", "generate", "--quiet"],
+        as_of=layout.read_manifest().as_of,
+        extra_vars={"erp_system": "business_central", "finance_system": "business_central"},
+    )
+    assert result.success, result.exception
+    target = dbt_paths(through_bc)["target"]
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "business_central__" in node["name"]
+    ]
+    assert len(models) == len(CANONICAL) + 14
+    for model in models:
+        assert model["description"], f"{model['name']} has no description"
+        for column in catalog["nodes"][model["unique_id"]]["columns"]:
+            documented = model["columns"].get(column, {}).get("description")
+            assert documented, f"{model['name']}.{column} has no description"
