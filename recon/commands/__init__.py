@@ -9,6 +9,8 @@ COMMAND_MODULES = (
     "recon.commands.transform",
     "recon.commands.score",
     "recon.commands.demo",
+    "recon.commands.check",
+    "recon.commands.run",
     "recon.commands.writeback",
 )
 

@@ -9,15 +9,16 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from expectations.suites import LANDED
 from ingestion.mirakl import mirakl_source
-from ingestion.pipeline import default_progress, run_sources
+from recon.checks import data_docs_dir
 from recon.cli import cli, resolve_warehouse, warehouse_option
-from recon.commands.ingest import print_ingest_report
-from recon.reports import print_exception_summary, print_scores
+from recon.reports import print_scores
+from recon.run import EXIT_BREACHED, run_locked
 from recon.scoring import score
 from recon.settings import DEFAULT_DEMO_WORLD, pipelines_dir
-from recon.transform import TransformFailed, dbt_paths, transform
-from recon.warehouse import publish_snapshot, run_lock
+from recon.transform import dbt_paths
+from recon.warehouse import run_lock
 from sandbox.erp_demo import FILE_CONTRACT, demo_erp_systems, serving_erp
 from sandbox.mirakl import MiraklSandbox, SandboxConfig
 from sandbox.world.generate import generate_world
@@ -37,6 +38,7 @@ def reset_demo_warehouse(warehouse: Path) -> None:
         path.unlink(missing_ok=True)
     shutil.rmtree(pipelines_dir(warehouse), ignore_errors=True)
     shutil.rmtree(dbt_paths(warehouse)["target"].parent, ignore_errors=True)
+    shutil.rmtree(data_docs_dir(warehouse), ignore_errors=True)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("created by `recon demo`; safe to delete\n", encoding="utf-8")
 
@@ -90,30 +92,29 @@ def _demo(
         console.print(f"[bold]Serving[/bold] the Mirakl sandbox at {base_url}")
         if erp.erp_system != FILE_CONTRACT:
             console.print(f"[bold]Serving[/bold] the ERP side through the {erp_system} sandbox")
-        report = run_sources(
+        # The same run as `recon run`, so the demo warehouse has check results, run history,
+        # exception history and alert state. Alerts are kept but never posted: a demo's
+        # breaches are not news for anyone's webhook.
+        outcome = run_locked(
             target,
-            [
+            sources=[
                 mirakl_source(base_url=base_url, api_key=api_key, shop_id=manifest.shop_id),
                 *erp.sources,
             ],
-            progress=default_progress(),
-            on_source=lambda name: console.print(f"[bold]Loading {name}[/bold] into {target}"),
+            as_of=manifest.as_of,
+            extra_vars={"erp_system": erp.erp_system, "finance_system": erp.finance_system},
+            console=console,
+            command="demo",
+            deliver_alerts=False,
         )
-    print_ingest_report(report, console)
-
-    with console.status("Building the drift models with dbt"):
-        try:
-            transform(
-                target,
-                as_of=manifest.as_of,
-                extra_vars={"erp_system": erp.erp_system, "finance_system": erp.finance_system},
-            )
-        except TransformFailed as error:
-            raise click.ClickException(str(error)) from error
-    print_exception_summary(target, console)
+    if outcome.status == "failed":
+        raise click.ClickException(f"the demo run failed at {outcome.failed_step}: {outcome.error}")
     print_scores(score(target, world_dir / "truth.csv"), console)
-    publish_snapshot(target)
     console.print(
         f"World as of {manifest.as_of:%Y-%m-%d %H:%M} UTC. Query the warehouse: "
         f'duckdb {target} "select * from exceptions"'
     )
+    # The demo exists to show business breaches; only broken landed data fails it.
+    landed_critical = [r for r in outcome.checks.critical_failed if r.suite == LANDED]
+    if landed_critical:
+        raise click.exceptions.Exit(EXIT_BREACHED)
