@@ -20,6 +20,7 @@ from recon.settings import DEFAULT_DEMO_WORLD, pipelines_dir
 from recon.transform import dbt_paths
 from recon.warehouse import run_lock
 from sandbox.erp_demo import FILE_CONTRACT, demo_erp_systems, serving_erp
+from sandbox.inventory_planner.demo import serving_planning
 from sandbox.mirakl import MiraklSandbox, SandboxConfig
 from sandbox.world.generate import generate_world
 
@@ -63,7 +64,21 @@ def reset_demo_warehouse(warehouse: Path) -> None:
     help="Serve the world's ERP side through this ERP's sandbox "
     "(erp_files, or a system with a sandbox in sandbox/).",
 )
-def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float, erp_system: str) -> None:
+@click.option(
+    "--planning/--no-planning",
+    default=True,
+    show_default=True,
+    help="Also serve the world's planning side through the Inventory Planner sandbox and land "
+    "it (forecast velocity for oversell ranking, planning stock drift).",
+)
+def demo(
+    warehouse: Path | None,
+    world_dir: Path,
+    seed: int,
+    scale: float,
+    erp_system: str,
+    planning: bool,
+) -> None:
     """Generate a demo world, serve it from the Mirakl sandbox, land it and find its drift."""
     console = Console()
     if erp_system not in demo_erp_systems():
@@ -73,11 +88,17 @@ def demo(warehouse: Path | None, world_dir: Path, seed: int, scale: float, erp_s
         )
     target = resolve_warehouse(warehouse)
     with run_lock(target, "demo"):
-        _demo(console, target, world_dir, seed, scale, erp_system)
+        _demo(console, target, world_dir, seed, scale, erp_system, planning)
 
 
 def _demo(
-    console: Console, target: Path, world_dir: Path, seed: int, scale: float, erp_system: str
+    console: Console,
+    target: Path,
+    world_dir: Path,
+    seed: int,
+    scale: float,
+    erp_system: str,
+    planning: bool = True,
 ) -> None:
     reset_demo_warehouse(target)
 
@@ -88,10 +109,16 @@ def _demo(
     # A throwaway key: the sandbox accepts only it, and it is never printed or stored.
     api_key = secrets.token_urlsafe(24)
     sandbox = MiraklSandbox.from_world(world_dir, config=SandboxConfig(api_key=api_key))
-    with sandbox.serve() as base_url, serving_erp(erp_system, world_dir) as erp:
+    with (
+        sandbox.serve() as base_url,
+        serving_erp(erp_system, world_dir) as erp,
+        serving_planning(world_dir, planning) as planning_sources,
+    ):
         console.print(f"[bold]Serving[/bold] the Mirakl sandbox at {base_url}")
         if erp.erp_system != FILE_CONTRACT:
             console.print(f"[bold]Serving[/bold] the ERP side through the {erp_system} sandbox")
+        if planning_sources:
+            console.print("[bold]Serving[/bold] the planning side through Inventory Planner")
         # The same run as `recon run`, so the demo warehouse has check results, run history,
         # exception history and alert state. Alerts are kept but never posted: a demo's
         # breaches are not news for anyone's webhook.
@@ -100,9 +127,14 @@ def _demo(
             sources=[
                 mirakl_source(base_url=base_url, api_key=api_key, shop_id=manifest.shop_id),
                 *erp.sources,
+                *planning_sources,
             ],
             as_of=manifest.as_of,
-            extra_vars={"erp_system": erp.erp_system, "finance_system": erp.finance_system},
+            extra_vars={
+                "erp_system": erp.erp_system,
+                "finance_system": erp.finance_system,
+                "planning_system": "inventory_planner" if planning else "none",
+            },
             console=console,
             command="demo",
             deliver_alerts=False,

@@ -33,3 +33,13 @@ def serve_demo_planning(world_dir: Path) -> Iterator[DltSource]:
         yield inventory_planner_source(
             base_url=base_url, api_key=config.api_key, account_id=config.account_id
         )
+
+
+@contextmanager
+def serving_planning(world_dir: Path, enabled: bool = True) -> Iterator[list[DltSource]]:
+    """`[source]` while Inventory Planner serves the world's planning side; `[]` when disabled."""
+    if not enabled:
+        yield []
+        return
+    with serve_demo_planning(world_dir) as source:
+        yield [source]
