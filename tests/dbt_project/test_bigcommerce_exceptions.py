@@ -101,3 +101,13 @@ def test_only_the_chosen_erps_staging_is_built(built):
         "stg_erp_files__ledger_entries",
         "stg_erp_files__bank_deposits",
     }
+
+
+def test_seller_mode_builds_no_operator_model(built):
+    _, files, bigcommerce = built
+    sql = (
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema = 'operator' or table_name like '%operator%' "
+        "or table_name like '%storefront%'"
+    )
+    assert _rows(files, sql) == _rows(bigcommerce, sql) == []

@@ -9,6 +9,7 @@ select
     shop_id,
     shop_sku,
     product_sku,
+    variant_id,
     variant_sku,
     is_active,
     is_deleted,
