@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "recon.commands.check",
     "recon.commands.run",
     "recon.commands.writeback",
+    "recon.commands.dashboard",
 )
 
 
