@@ -485,8 +485,10 @@ def planning_stock_drifts(
             cast(json_extract(details, '$.units_difference') as decimal(18, 4))
                 as units_difference,
             json_extract_string(details, '$.planning_system') as planning_system,
-            json_extract_string(details, '$.planning_synced_at') as planning_synced_at,
-            json_extract_string(details, '$.erp_counted_at') as erp_counted_at,
+            cast(json_extract_string(details, '$.planning_synced_at') as timestamptz)
+                as planning_synced_at,
+            cast(json_extract_string(details, '$.erp_counted_at') as timestamptz)
+                as erp_counted_at,
             amount_at_risk,
             currency,
             first_detected_at,
