@@ -222,7 +222,9 @@ def apply_command(ctx: click.Context, warehouse: Path | None) -> None:
     console = Console(highlight=False)
     target = _target(ctx, warehouse)
     try:
-        planned, report = apply(target, progress=console.print)
+        planned, report = apply(
+            target, progress=lambda message: console.print(message, markup=False)
+        )
     except (WarehouseBusy, WritebackConfigError) as error:
         raise _fail(error) from error
     touched = [c for c in planned.batch if c.correction_id in report.outcomes]

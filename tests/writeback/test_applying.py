@@ -282,10 +282,13 @@ def test_apply_names_the_missing_mirakl_setting(live_world, missing, monkeypatch
     live = live_world()
     monkeypatch.chdir(live.warehouse.parent)
     plan(live.warehouse, fast_settings())
-    _approve_all(live, "stock_mismatch")
+    ids = _approve_all(live, "stock_mismatch")
     with live.serving():
         env = live.cli_env()
     env[missing] = ""
     result = CliRunner().invoke(cli, ["writeback", "apply"], env=env)
     assert result.exit_code == 1
     assert missing in result.output
+    # Checked before anything is marked as sending: the corrections simply wait.
+    statuses = {c.status for c in _corrections(live, "correction_id in (select unnest(?))", ids)}
+    assert statuses == {"approved"}
