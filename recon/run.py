@@ -295,8 +295,14 @@ def _finish(outcome: RunOutcome, console: Console) -> None:
         console.print(f"[red]The run could not be recorded[/red]: {describe(error)}")
     outcome.snapshot = publish_snapshot(outcome.warehouse)
     style = {"succeeded": "green", "breached": "red"}.get(outcome.status, "red")
+    # The demo decides its own exit status; say what a scheduled run would have returned.
+    code = (
+        f"`recon run` would exit {outcome.exit_code}"
+        if outcome.command == "demo"
+        else f"exit status {outcome.exit_code}"
+    )
     console.print(
         f"Run {outcome.run_id} [{style}]{outcome.status}[/{style}] "
         f"in {(outcome.finished_at - outcome.started_at).total_seconds():.0f}s "
-        f"(exit status {outcome.exit_code}); read snapshot: {outcome.snapshot}"
+        f"({code}); read snapshot: {outcome.snapshot}"
     )
