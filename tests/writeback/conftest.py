@@ -18,9 +18,8 @@ import pytest
 
 from ingestion.erp_files import erp_files_source
 from ingestion.mirakl import mirakl_source
-from ingestion.pipeline import run_sources
+from recon.run import run_pipeline
 from recon.settings import pipelines_dir
-from recon.transform import transform
 from sandbox.http import FaultInjector, FaultPlan, RequestRecord
 from sandbox.mirakl import MiraklSandbox, SandboxConfig
 from sandbox.world.generate import generate_world
@@ -104,21 +103,26 @@ class LiveWorld:
         return self.sandbox.now() + REVIEW_DELAY
 
     def run(self) -> dt.datetime:
-        """One pipeline run: land Mirakl and the ERP, build the drift models as of now."""
-        run_sources(
+        """One pipeline run (`recon run`): land Mirakl and the ERP, build, check, as of now."""
+        as_of = max(self.review_time(), self._last_run() + dt.timedelta(seconds=1))
+        outcome = run_pipeline(
             self.warehouse,
-            [
+            sources=[
                 mirakl_source(base_url=self.base_url, api_key=API_KEY, shop_id=self.shop_id),
                 erp_files_source(path=str(self.layout.erp_dir)),
             ],
+            as_of=as_of,
+            deliver_alerts=False,
         )
-        as_of = max(self.review_time(), self._last_run() + dt.timedelta(seconds=1))
-        transform(self.warehouse, as_of=as_of)
+        # A breached expectation is a finding, not a failed run: the exceptions are built.
+        assert outcome.status in ("succeeded", "breached"), outcome.error
         return as_of
 
     def _last_run(self) -> dt.datetime:
         # A fresh sandbox's clock starts at the world's as_of again; a run is never evaluated
         # before the previous one (the warehouse was built with another sandbox).
+        if not self.warehouse.exists():
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
         try:
             with duckdb.connect(str(self.warehouse), read_only=True) as con:
                 (last,) = con.execute("select max(detected_at) from exceptions").fetchone()
