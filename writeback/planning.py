@@ -193,21 +193,16 @@ def read_landed(con: duckdb.DuckDBPyConnection, exceptions: list[OpenException])
         ),
         "order_id",
     )
-    landed.stock.update(
-        {
-            row["shop_sku"]: row
-            for row in _dicts(
-                con,
-                "select shop_sku, offer_id, mirakl_quantity, expected_quantity "
-                "from ops.stock_positions where shop_sku in ("
-                "select offer_sku from mirakl.orders__order_lines "
-                f"where order_id {in_orders})",
-                [order_ids],
-            )
-        }
-        if _exists(con, "ops", "stock_positions")
-        else {}
-    )
+    if _exists(con, "ops", "stock_positions"):
+        # The offers ordered: an acceptance needs their available-to-sell.
+        for row in _dicts(
+            con,
+            "select shop_sku, offer_id, mirakl_quantity, expected_quantity "
+            "from ops.stock_positions where shop_sku in ("
+            f"select offer_sku from mirakl.orders__order_lines where order_id {in_orders})",
+            [order_ids],
+        ):
+            landed.stock[row["shop_sku"]] = row
     for kind, target in (("refunds", landed.refunds), ("cancelations", landed.cancelations)):
         if _exists(con, "mirakl", f"orders__order_lines__{kind}"):
             target.update(
