@@ -480,8 +480,8 @@ def planning_stock_drifts(
             severity,
             cast(json_extract(details, '$.planning_in_stock_units') as decimal(18, 4))
                 as planning_in_stock_units,
-            cast(json_extract(details, '$.erp_on_hand_units') as decimal(18, 4))
-                as erp_on_hand_units,
+            cast(json_extract(details, '$.erp_available_units') as decimal(18, 4))
+                as erp_available_units,
             cast(json_extract(details, '$.units_difference') as decimal(18, 4))
                 as units_difference,
             json_extract_string(details, '$.planning_system') as planning_system,

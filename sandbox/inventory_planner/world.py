@@ -3,8 +3,13 @@
 Inventory Planner is fed by the seller's ERP and sales channels, so its view is derived from
 the world rather than generated beside it:
 
-- stock: each variant's ``in_stock`` (and its ``warehouse[]`` split) is the ERP's latest count
-  per location, in sellable units (a case of 12 counts as 12);
+- stock: each variant's ``in_stock`` (and its ``warehouse[]`` split) is the stock free to sell
+  the ERP's latest count per location gives, on-hand − committed, in sellable units (a case of
+  12 counts as 12). A planning tool syncs its connected system's available stock, net of open
+  orders; that is also the one figure every ERP states alike (BigCommerce takes an order out of
+  on-hand when it is placed, Magento reserves it, a file export commits it beside a physical
+  count), so the same world served through any ERP carries the same planning drift. Where
+  orders exceed a location's stock, its warehouse shows negative stock;
 - velocity: the forecast's daily velocity comes from the world's Mirakl order history over the
   30 days before ``as_of``, plus the seller's other channels, which only the planning tool sees;
 - drift: a few variants show stock that differs from the ERP's on purpose (the truth of
@@ -104,9 +109,10 @@ class _Item:
 
     @property
     def units_by_location(self) -> dict[str, int]:
+        """Stock free to sell per location (on-hand − committed), in sellable units."""
         return {
-            location: _whole(on_hand * self.units_per_stock_unit)
-            for location, (on_hand, _) in sorted(self.stock.items())
+            location: _whole((on_hand - committed) * self.units_per_stock_unit)
+            for location, (on_hand, committed) in sorted(self.stock.items())
         }
 
     def expected_quantity(self) -> int:
@@ -333,15 +339,18 @@ def _inject_drifts(
             for item in candidates
             if item.units_per_stock_unit > 1
             and sum(in_stock[item.sku].values()) > 0
-            and all(on_hand == on_hand.to_integral_value() for on_hand, _ in item.stock.values())
+            and all(
+                on_hand - committed == (on_hand - committed).to_integral_value()
+                for on_hand, committed in item.stock.values()
+            )
         ),
         None,
     )
     if in_cases is not None:
         # The planning tool's unit of measure was set to the case: it shows 3 where the ERP's
-        # 3 cases hold 36 units.
-        for location, (on_hand, _) in in_cases.stock.items():
-            in_stock[in_cases.sku][location] = int(on_hand)
+        # 3 cases free to sell hold 36 units.
+        for location, (on_hand, committed) in in_cases.stock.items():
+            in_stock[in_cases.sku][location] = int(on_hand - committed)
         drifts.add(in_cases.sku)
     for item in candidates:
         if len(drifts) >= count:
@@ -399,7 +408,7 @@ def _variant(
             "trend": 0,
         },
         "current_forecast": (velocity * horizon).quantize(CENT),
-        "oos": int(Decimal(in_stock) / velocity) if velocity > 0 else None,
+        "oos": max(0, int(Decimal(in_stock) / velocity)) if velocity > 0 else None,
         # Completed by _purchase_orders once the open orders are known.
         "purchase_orders_qty": 0,
         "replenishment": max(0, needed - in_stock),

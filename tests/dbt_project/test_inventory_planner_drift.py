@@ -150,10 +150,13 @@ def test_a_planning_drift_carries_both_counts_in_sellable_units(built: Built) ->
     for sku, evidence in details.items():
         variant = built.view.variant_for(sku)
         assert evidence["planning_in_stock_units"] == variant["in_stock"]
-        assert evidence["erp_on_hand_units"] == (
-            evidence["erp_on_hand_stock_units"] * evidence["units_per_stock_unit"]
+        assert evidence["erp_available_units"] == (
+            (evidence["erp_on_hand_stock_units"] - evidence["erp_committed_stock_units"])
+            * evidence["units_per_stock_unit"]
         )
-        assert evidence["units_difference"] == (variant["in_stock"] - evidence["erp_on_hand_units"])
+        assert evidence["units_difference"] == (
+            variant["in_stock"] - evidence["erp_available_units"]
+        )
 
 
 def test_stock_mismatches_rank_the_fast_seller_first_with_the_planning_forecast(

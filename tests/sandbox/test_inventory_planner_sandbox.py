@@ -100,12 +100,14 @@ def all_pages(ip: Running, path: str, name: str, limit: int, **params: Any) -> l
 
 
 def erp_units(world: WorldLayout) -> dict[str, dict[str, Decimal]]:
-    """The ERP's latest on-hand per SKU and location, in sellable units."""
+    """The ERP's latest stock free to sell (on-hand − committed) per SKU and location, in
+    sellable units: what Inventory Planner syncs from the system it is connected to."""
     records = read_erp_records(world.root)
     units = {row["sku"]: row["units_per_stock_unit"] for row in records.items}
     latest: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for row in records.latest_stock():
-        latest[row["sku"]][row["location"]] = row["on_hand"] * units[row["sku"]]
+        committed = row["committed"] or Decimal(0)
+        latest[row["sku"]][row["location"]] = (row["on_hand"] - committed) * units[row["sku"]]
     return {sku: latest.get(sku, {}) for sku in units}
 
 
@@ -125,7 +127,7 @@ def mirakl_units_30d(world: WorldLayout) -> dict[str, int]:
 # --- what it serves of the world ---------------------------------------------------------------
 
 
-def test_stock_is_the_erp_latest_count_in_sellable_units_except_the_injected_drifts(
+def test_stock_is_the_erp_latest_available_in_sellable_units_except_the_injected_drifts(
     demo_world: WorldLayout,
 ) -> None:
     view = planning_view(demo_world.root)

@@ -1,7 +1,13 @@
 {#- Stock the planning tool sees differs from the ERP's: its forecast, replenishment and
     purchase orders then plan on stock that is not there (or miss stock that is). Compared per
-    SKU in sellable units: the ERP's on-hand from the latest snapshot per location at as_of,
-    times units_per_stock_unit, against the planning tool's in_stock over its warehouses.
+    SKU in sellable units, on the stock free to sell: the ERP's on_hand − committed from the
+    latest snapshot per location at as_of, times units_per_stock_unit, against the planning
+    tool's in_stock over its warehouses (Inventory Planner plans on its connected system's
+    available stock, net of open orders). Available is the one figure every ERP states alike:
+    a file export or NetSuite counts on-hand physically and commits open orders beside it,
+    BigCommerce takes an order out of on-hand when it is placed (committed = backorders), and
+    Magento keeps physical source quantities with reservations as committed; physical on-hand
+    cannot be recovered from BigCommerce, available can from all of them.
     SKUs only one side knows, and removed planning variants, are not compared.
     Empty when no planning tool is landed (var planning_system). -#}
 
@@ -31,11 +37,14 @@ compared as (
         available.sku,
         available.shop_sku,
         planning.planning_system,
-        available.on_hand * available.units_per_stock_unit as erp_on_hand_units,
+        (available.on_hand - available.committed) * available.units_per_stock_unit
+            as erp_available_units,
         planning.in_stock_units as planning_in_stock_units,
-        planning.in_stock_units - available.on_hand * available.units_per_stock_unit
+        planning.in_stock_units
+        - (available.on_hand - available.committed) * available.units_per_stock_unit
             as units_difference,
         available.on_hand as erp_on_hand_stock_units,
+        available.committed as erp_committed_stock_units,
         available.units_per_stock_unit,
         available.counted_at as erp_counted_at,
         planning.synced_at as planning_synced_at,
@@ -50,7 +59,7 @@ select
     compared.sku as entity_id,
     case
         {# The tool plans on stock that is not there: it orders too late. #}
-        when compared.units_difference > 0 and compared.erp_on_hand_units = 0 then 'high'
+        when compared.units_difference > 0 and compared.erp_available_units <= 0 then 'high'
         when compared.units_difference >= 5 then 'high'
         when compared.units_difference > 0 then 'medium'
         {# It misses stock that is there: it orders too much. #}
@@ -64,9 +73,10 @@ select
         'sku': 'compared.sku',
         'planning_system': 'compared.planning_system',
         'planning_in_stock_units': 'compared.planning_in_stock_units',
-        'erp_on_hand_units': 'compared.erp_on_hand_units',
+        'erp_available_units': 'compared.erp_available_units',
         'units_difference': 'compared.units_difference',
         'erp_on_hand_stock_units': 'compared.erp_on_hand_stock_units',
+        'erp_committed_stock_units': 'compared.erp_committed_stock_units',
         'units_per_stock_unit': 'compared.units_per_stock_unit',
         'erp_counted_at': 'compared.erp_counted_at',
         'planning_synced_at': 'compared.planning_synced_at',
