@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 # Which ERP serves the demo world's ERP side: erp_files, or a system with a sandbox, e.g.
 # `make demo ERP=business_central`.
 ERP ?= erp_files
+# Benchmark size for `make bench`: S, M or L (BENCHMARKS.md).
+SIZE ?= S
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean bench
 
 venv: $(STAMP)
 
@@ -19,6 +21,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 demo: $(STAMP)
 	$(BIN)/recon demo --erp $(ERP)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --size $(SIZE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

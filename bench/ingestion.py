@@ -69,23 +69,26 @@ def tiles_for(world: WorldLayout, order_lines: int) -> int:
 
 
 def _marked(order: dict[str, Any]) -> dict[str, Any]:
-    order = dict(order)
-    for key in ORDER_IDS:
-        order[key] = _mark(order.get(key), OWN_MARK)
+    # Only keys the payload carries are marked: the source fills the lines' and refunds'
+    # `order_id` from the order when absent, and must keep doing so here.
+    order = _marked_keys(order, ORDER_IDS, OWN_MARK)
     lines = []
     for line in order.get("order_lines") or []:
-        line = dict(line)
-        for key in LINE_IDS:
-            line[key] = _mark(line.get(key), OWN_MARK)
-        for key in LINE_CATALOG_IDS:
-            line[key] = _mark(line.get(key), CATALOG_MARK)
+        line = _marked_keys(_marked_keys(line, LINE_IDS, OWN_MARK), LINE_CATALOG_IDS, CATALOG_MARK)
         line["refunds"] = [
-            {**refund, **{key: _mark(refund.get(key), OWN_MARK) for key in REFUND_IDS}}
-            for refund in line.get("refunds") or []
+            _marked_keys(refund, REFUND_IDS, OWN_MARK) for refund in line.get("refunds") or []
         ]
         lines.append(line)
     order["order_lines"] = lines
     return order
+
+
+def _marked_keys(record: dict[str, Any], keys: tuple[str, ...], mark: str) -> dict[str, Any]:
+    record = dict(record)
+    for key in keys:
+        if key in record:
+            record[key] = _mark(record[key], mark)
+    return record
 
 
 def _mark(value: Any, mark: str) -> Any:
