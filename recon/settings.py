@@ -29,6 +29,13 @@ def pipelines_dir(warehouse: Path) -> Path:
 ERP_SYSTEM_ENV = "RECON_ERP_SYSTEM"
 FINANCE_SYSTEM_ENV = "RECON_FINANCE_SYSTEM"
 DEFAULT_ERP_SYSTEM = "erp_files"
+# Where the ledger and bank deposits come from when the ERP keeps no general ledger.
+DEFAULT_FINANCE_SYSTEM = "erp_files"
+STAGING_DIR = PROJECT_ROOT / "dbt_project" / "models" / "staging"
+
+
+class SettingsError(ValueError):
+    """A [recon] setting names something recon cannot use; the message names the setting."""
 
 
 def configured_erp_system() -> str:
@@ -36,14 +43,40 @@ def configured_erp_system() -> str:
     return os.environ.get(ERP_SYSTEM_ENV) or _recon_config("erp_system") or DEFAULT_ERP_SYSTEM
 
 
-def configured_finance_system(erp_system: str | None = None) -> str:
-    """$RECON_FINANCE_SYSTEM, else [recon] finance_system, else the ERP system itself."""
-    return (
-        os.environ.get(FINANCE_SYSTEM_ENV)
-        or _recon_config("finance_system")
-        or erp_system
-        or configured_erp_system()
+def ledger_systems() -> list[str]:
+    """Systems recon lands a general ledger from: those with ledger staging in the dbt project.
+
+    The one list of them: a system keeps a ledger for recon when
+    `staging/<system>/stg_<system>__ledger_entries.sql` exists (BigCommerce and Magento, say,
+    have none: they keep no general ledger).
+    """
+    return sorted(
+        folder.name
+        for folder in STAGING_DIR.iterdir()
+        if (folder / f"stg_{folder.name}__ledger_entries.sql").exists()
     )
+
+
+def default_finance_system(erp_system: str) -> str:
+    """The ERP itself when it keeps a general ledger, else the ERP file exports."""
+    return erp_system if erp_system in ledger_systems() else DEFAULT_FINANCE_SYSTEM
+
+
+def configured_finance_system(erp_system: str | None = None) -> str:
+    """$RECON_FINANCE_SYSTEM, else [recon] finance_system, else the ERP when it keeps a general
+    ledger, else erp_files. A finance system named explicitly must keep one (SettingsError)."""
+    explicit = os.environ.get(FINANCE_SYSTEM_ENV) or _recon_config("finance_system")
+    if not explicit:
+        return default_finance_system(erp_system or configured_erp_system())
+    if explicit not in ledger_systems():
+        raise SettingsError(
+            f"finance_system = {explicit!r} (${FINANCE_SYSTEM_ENV} or [recon] finance_system in "
+            f".dlt/config.toml) names a system recon lands no general ledger from; it must be "
+            f"one of {', '.join(ledger_systems())}, or be left unset to take the ledger from "
+            f"the ERP when it keeps one and from the ERP file exports ({DEFAULT_FINANCE_SYSTEM}) "
+            "otherwise"
+        )
+    return explicit
 
 
 def configured_extra_sources() -> list[str]:

@@ -60,13 +60,13 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     as_of = (as_of or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    erp_system = configured_erp_system()
-    variables = {
-        "as_of": as_of.isoformat(),
-        "erp_system": erp_system,
-        "finance_system": configured_finance_system(erp_system),
-        **(extra_vars or {}),
-    }
+    given = extra_vars or {}
+    erp_system = given.get("erp_system") or configured_erp_system()
+    variables = {"as_of": as_of.isoformat(), "erp_system": erp_system}
+    # A caller naming the finance system (recon demo) does not depend on the configured one.
+    if not given.get("finance_system"):
+        variables["finance_system"] = configured_finance_system(str(erp_system))
+    variables.update(given)
     # A planning tool joins the run when configured and landed, unless the caller says.
     if "planning_system" not in variables:
         variables["planning_system"] = planning_system(warehouse)

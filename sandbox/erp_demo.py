@@ -3,8 +3,9 @@
 An ERP sandbox package `sandbox.<system>` offers `serve_demo_source(world_dir)`, a context
 manager that serves the world's ERP records through that system's API with throwaway
 credentials and yields the dlt source (from `ingestion.<system>`) configured against it.
-A system that keeps no general ledger sets `DEMO_FINANCE_SYSTEM = "erp_files"`: the demo
-then lands the world's ledger and bank deposit files beside it.
+A system that keeps no general ledger (no ledger staging in the dbt project, see
+`recon.settings.ledger_systems`) takes its finance side from the file contract, as a
+configured run would: the demo then lands the world's ledger and bank deposit files beside it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlt.extract.source import DltSource
+
+from recon.settings import default_finance_system
 
 FILE_CONTRACT = "erp_files"
 
@@ -60,7 +63,7 @@ def serving_erp(system: str, world_dir: Path) -> Iterator[ServedErp]:
         raise ValueError(
             f"no ERP sandbox named {system!r}; available: {', '.join(demo_erp_systems())}"
         )
-    finance = getattr(module, "DEMO_FINANCE_SYSTEM", system)
+    finance = default_finance_system(system)
     with module.serve_demo_source(world_dir) as source:
         sources = [source] + ([files] if finance == FILE_CONTRACT else [])
         yield ServedErp(system, finance, sources)

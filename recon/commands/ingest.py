@@ -13,6 +13,7 @@ from ingestion.pipeline import IngestReport, configured_sources, default_progres
 from recon.cli import cli, resolve_warehouse, warehouse_option
 from recon.errors import describe
 from recon.settings import (
+    SettingsError,
     configured_erp_system,
     configured_extra_sources,
     configured_finance_system,
@@ -60,7 +61,11 @@ def ingest(warehouse: Path | None, sources: tuple[str, ...]) -> None:
     console = Console(stderr=False)
     target = resolve_warehouse(warehouse)
     try:
-        configured = configured_sources(sources or default_sources())
+        names = list(sources) or default_sources()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        configured = configured_sources(names)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--source") from error
     try:

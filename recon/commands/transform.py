@@ -10,6 +10,7 @@ from rich.console import Console
 from recon.cli import cli, resolve_warehouse, warehouse_option
 from recon.commands.sandbox_generate import parse_as_of
 from recon.reports import print_exception_summary
+from recon.settings import SettingsError
 from recon.transform import TransformFailed, transform
 
 
@@ -32,7 +33,7 @@ def transform_command(warehouse: Path | None, as_of: str | None) -> None:
     with console.status("Building the drift models with dbt"):
         try:
             result = transform(target, as_of=parse_as_of(as_of))
-        except TransformFailed as error:
+        except (TransformFailed, SettingsError) as error:
             raise click.ClickException(str(error)) from error
     console.print(
         f"dbt build passed ({result.passed} nodes), as of {result.as_of:%Y-%m-%d %H:%M:%S}Z"

@@ -5,12 +5,14 @@ BigCommerce keeps no general ledger and no bank deposits: the demo lands those f
 world's file exports beside it (`DEMO_FINANCE_SYSTEM`).
 """
 
+from recon.settings import default_finance_system
 from sandbox.bigcommerce.config import BigCommerceConfig
 from sandbox.bigcommerce.demo import serve_demo_source
 from sandbox.bigcommerce.server import BigCommerceSandbox
 from sandbox.bigcommerce.store import Store
 
-DEMO_FINANCE_SYSTEM = "erp_files"
+# BigCommerce keeps no general ledger: the finance side a run defaults to (the file exports).
+DEMO_FINANCE_SYSTEM = default_finance_system("bigcommerce")
 
 __all__ = [
     "DEMO_FINANCE_SYSTEM",

@@ -10,12 +10,14 @@ Magento keeps no general ledger and no bank deposits, so the demo lands those fr
 world's file exports (``DEMO_FINANCE_SYSTEM``): Magento feeds operations, the files finance.
 """
 
+from recon.settings import default_finance_system
 from sandbox.magento.config import SandboxConfig
 from sandbox.magento.demo import serve_demo_source
 from sandbox.magento.server import MagentoSandbox
 from sandbox.magento.state import ATTRIBUTE_CODES, MagentoState, magento_time
 
-DEMO_FINANCE_SYSTEM = "erp_files"
+# Magento keeps no general ledger: the finance side a run defaults to (the file exports).
+DEMO_FINANCE_SYSTEM = default_finance_system("magento")
 
 __all__ = [
     "ATTRIBUTE_CODES",

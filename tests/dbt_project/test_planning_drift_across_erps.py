@@ -1,7 +1,8 @@
 """Planning stock drift is the same whichever ERP feeds the canonical layer.
 
 One world is served through the ERP file exports, a BigCommerce store and a Magento store,
-each time with Inventory Planner landed beside it, as `recon demo --erp <system>` serves it.
+each time with Inventory Planner landed beside it, as `recon demo --erp <system>` serves it,
+and built as a run configured with only `erp_system` builds it.
 The three ERPs state open orders differently (files: physical on-hand with committed beside
 it; BigCommerce: on-hand already net of placed orders, backorders as committed; Magento:
 physical source quantities, reservations as committed), so the rule compares the stock free
@@ -20,6 +21,7 @@ import pytest
 from ingestion.mirakl import mirakl_source
 from ingestion.pipeline import run_sources
 from recon.scoring import score
+from recon.settings import ERP_SYSTEM_ENV, FINANCE_SYSTEM_ENV, configured_finance_system
 from recon.transform import transform
 from sandbox.erp_demo import serving_erp
 from sandbox.inventory_planner import LOOKALIKES_FILE, PLANNING_EXCEPTION_TYPE, planning_view
@@ -63,15 +65,13 @@ def warehouse(
                 *planning_sources,
             ],
         )
-    transform(
-        target,
-        as_of=manifest.as_of,
-        extra_vars={
-            "erp_system": erp.erp_system,
-            "finance_system": erp.finance_system,
-            "planning_system": "inventory_planner",
-        },
-    )
+    # Built as a configured run builds it: only the ERP is set, the finance side defaults
+    # (to the file exports for BigCommerce and Magento, which keep no general ledger).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(ERP_SYSTEM_ENV, erp_system)
+        env.delenv(FINANCE_SYSTEM_ENV, raising=False)
+        assert configured_finance_system() == erp.finance_system
+        transform(target, as_of=manifest.as_of, extra_vars={"planning_system": "inventory_planner"})
     return target
 
 
