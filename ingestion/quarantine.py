@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
 
 import dlt
 from dlt.extract.items import DataItemWithMeta
@@ -85,3 +86,61 @@ def quarantine_record(
     }
     # Routed to the variant that with_quarantine() registered on the emitting resource.
     return dlt.mark.with_hints(row, _quarantine_hints(), create_table_variant=True)
+
+
+class Rejection(Protocol):
+    """What a source's shaping returns for a record it cannot land."""
+
+    record_ref: str
+    reason: str
+    raw: Any
+
+
+def land_pages(
+    pages: Iterable[Iterable[Any]],
+    shape: Callable[[Any], tuple[dict[str, Any] | None, Rejection | None]],
+    *,
+    source: str,
+    table: str,
+    materialize: bool = True,
+) -> Iterator[Any]:
+    """Each page's landable rows as one list, then each reject as a quarantine row.
+
+    A listing with no landable row still materialises its table (unless `materialize` is
+    off), so downstream models always find it, and an emptied ``replace`` table is emptied in
+    the warehouse too.
+    """
+    rejects: list[Rejection] = []
+    landed = False
+    for page in pages:
+        rows = []
+        for raw in page:
+            row, rejected = shape(raw)
+            if row is not None:
+                rows.append(row)
+            elif rejected is not None:
+                rejects.append(rejected)
+        if rows:
+            landed = True
+            yield rows
+    yield from finish_landing(
+        source=source, table=table, landed=landed or not materialize, rejects=rejects
+    )
+
+
+def finish_landing(
+    *, source: str, table: str, landed: bool, rejects: Iterable[Rejection]
+) -> Iterator[Any]:
+    """Close a listing: materialise an empty table, then quarantine the rejects."""
+    if not landed:
+        yield dlt.mark.materialize_table_schema()
+    # Rejects go last: a cursor-less row reaching dlt's incremental (with a lag) before the
+    # first landable row upsets its start-of-run bookkeeping.
+    for rejected in rejects:
+        yield quarantine_record(
+            source=source,
+            entity=table,
+            record_ref=rejected.record_ref,
+            reason=rejected.reason,
+            raw=rejected.raw,
+        )

@@ -29,10 +29,9 @@ from typing import Any
 
 import dlt
 from dlt.common.typing import TDataItems
-from dlt.extract.items import DataItemWithMeta
 from dlt.sources import DltResource
 
-from ..quarantine import quarantine_record, with_quarantine
+from ..quarantine import finish_landing, land_pages, with_quarantine
 from .client import BigCommerceClient, Page
 from .columns import (
     INVENTORY_ITEM_COLUMNS,
@@ -342,38 +341,8 @@ Shape = Callable[[Any], tuple[dict[str, Any] | None, Rejected | None]]
 def _landable(
     pages: Iterable[Page], shape: Shape, table: str, *, materialize: bool = True
 ) -> Iterator[TDataItems]:
-    """Each page's landable rows as one list, then each reject as a quarantine row."""
-    rejects: list[Rejected] = []
-    landed = False
-    for page in pages:
-        rows = []
-        for raw in page:
-            row, rejected = shape(raw)
-            if row is not None:
-                rows.append(row)
-            elif rejected is not None:
-                rejects.append(rejected)
-        if rows:
-            landed = True
-            yield rows
-    yield from _finish(table, landed or not materialize, rejects)
+    return land_pages(pages, shape, source=SOURCE_NAME, table=table, materialize=materialize)
 
 
 def _finish(table: str, landed: bool, rejects: list[Rejected]) -> Iterator[Any]:
-    # A listing with no landable row still materialises its table, so staging always finds it.
-    if not landed:
-        yield dlt.mark.materialize_table_schema()
-    # Rejects go last: a cursor-less row reaching dlt's incremental before the first landable
-    # row upsets its start-of-run bookkeeping.
-    for rejected in rejects:
-        yield _quarantine(table, rejected)
-
-
-def _quarantine(table: str, rejected: Rejected) -> DataItemWithMeta:
-    return quarantine_record(
-        source=SOURCE_NAME,
-        entity=table,
-        record_ref=rejected.record_ref,
-        reason=rejected.reason,
-        raw=rejected.raw,
-    )
+    return finish_landing(source=SOURCE_NAME, table=table, landed=landed, rejects=rejects)

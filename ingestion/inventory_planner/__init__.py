@@ -28,7 +28,7 @@ import dlt
 from dlt.common.typing import TDataItems
 from dlt.sources import DltResource
 
-from ..quarantine import quarantine_record, with_quarantine
+from ..quarantine import land_pages, with_quarantine
 from .client import InventoryPlannerClient, Page
 from .columns import (
     PURCHASE_ORDER_COLUMNS,
@@ -164,31 +164,4 @@ def purchase_orders(client: InventoryPlannerClient, page_size: int) -> Iterator[
 
 
 def _landable(pages: Iterable[Page], shape: Shape, table: str) -> Iterator[TDataItems]:
-    """Each page's landable rows, then each reject as a quarantine row.
-
-    A listing with no landable row still materialises its table, so downstream models always
-    find it, and an emptied ``replace`` table is emptied in the warehouse too.
-    """
-    rejects: list[Rejected] = []
-    landed = False
-    for page in pages:
-        rows = []
-        for raw in page:
-            row, rejected = shape(raw)
-            if row is not None:
-                rows.append(row)
-            elif rejected is not None:
-                rejects.append(rejected)
-        if rows:
-            landed = True
-            yield rows
-    if not landed:
-        yield dlt.mark.materialize_table_schema()
-    for rejected in rejects:
-        yield quarantine_record(
-            source=SOURCE_NAME,
-            entity=table,
-            record_ref=rejected.record_ref,
-            reason=rejected.reason,
-            raw=rejected.raw,
-        )
+    return land_pages(pages, shape, source=SOURCE_NAME, table=table)

@@ -37,7 +37,7 @@ from dlt.common.typing import TDataItems, TSecretStrValue
 from dlt.extract.items import DataItemWithMeta
 from dlt.sources import DltResource
 
-from ..quarantine import quarantine_record, with_quarantine
+from ..quarantine import land_pages, quarantine_record, with_quarantine
 from .attributes import DEFAULT_ATTRIBUTE_CODES, AttributeConvention
 from .client import Filter, MagentoClient, Page, SearchQuery, format_magento_time
 from .columns import (
@@ -354,32 +354,15 @@ def _landable(
     table: str,
     ref_of: Callable[[dict[str, Any]], str] | None = None,
 ) -> Iterator[TDataItems]:
-    """Each page's landable rows as one list, then each reject as a quarantine row.
+    """Land the pages; `ref_of` names a reject by the record's own key when shaping cannot."""
 
-    A listing with no landable row still materialises its table, so downstream models always
-    find it, and an emptied ``replace`` table is emptied in the warehouse too.
-    """
-    rejects: list[Rejected] = []
-    landed = False
-    for page in pages:
-        rows = []
-        for raw in page:
-            row, rejected = shape_one(raw)
-            if row is not None:
-                rows.append(row)
-            elif rejected is not None:
-                if ref_of is not None and isinstance(raw, dict):
-                    rejected = Rejected(ref_of(raw), rejected.reason, rejected.raw)
-                rejects.append(rejected)
-        if rows:
-            landed = True
-            yield rows
-    if not landed:
-        yield dlt.mark.materialize_table_schema()
-    # Rejects go last: a cursor-less row reaching dlt's incremental (with a lag) before the
-    # first landable row upsets its start-of-run bookkeeping.
-    for rejected in rejects:
-        yield _quarantine(table, rejected)
+    def shape(raw: Any) -> tuple[dict[str, Any] | None, Rejected | None]:
+        row, rejected = shape_one(raw)
+        if rejected is not None and ref_of is not None and isinstance(raw, dict):
+            rejected = Rejected(ref_of(raw), rejected.reason, rejected.raw)
+        return row, rejected
+
+    return land_pages(pages, shape, source=SOURCE_NAME, table=table)
 
 
 def _quarantine(table: str, rejected: Rejected) -> DataItemWithMeta:

@@ -28,12 +28,11 @@ from typing import Any
 
 import dlt
 from dlt.common.typing import TDataItems, TSecretStrValue
-from dlt.extract.items import DataItemWithMeta
 from dlt.sources import DltResource
 
 from recon.timestamps import parse_utc
 
-from ..quarantine import quarantine_record, with_quarantine
+from ..quarantine import land_pages, with_quarantine
 from .auth import BearerAuth, TokenAuth
 from .client import NetSuiteClient, Row, default_base_url
 from .exceptions import (
@@ -556,37 +555,4 @@ def deposits(
 
 
 def _landable(pages: Iterable[list[Row]], shape: Shape, table: str) -> Iterator[TDataItems]:
-    """Each page's landable rows as one list, then each reject as a quarantine row.
-
-    A query with no landable row still materialises its table, so downstream models always
-    find it.
-    """
-    rejects: list[Rejected] = []
-    landed = False
-    for page in pages:
-        rows = []
-        for raw in page:
-            row, rejected = shape(raw)
-            if row is not None:
-                rows.append(row)
-            elif rejected is not None:
-                rejects.append(rejected)
-        if rows:
-            landed = True
-            yield rows
-    if not landed:
-        yield dlt.mark.materialize_table_schema()
-    # Rejects go last: a cursor-less row reaching dlt's incremental (with a lag) before the
-    # first landable row upsets its start-of-run bookkeeping.
-    for rejected in rejects:
-        yield _quarantine(table, rejected)
-
-
-def _quarantine(table: str, rejected: Rejected) -> DataItemWithMeta:
-    return quarantine_record(
-        source=SOURCE_NAME,
-        entity=table,
-        record_ref=rejected.record_ref,
-        reason=rejected.reason,
-        raw=rejected.raw,
-    )
+    return land_pages(pages, shape, source=SOURCE_NAME, table=table)
