@@ -5,46 +5,13 @@
 
 with
 
-offers as (
-
-    select * from {{ ref('stg_mirakl__offers') }} where is_active
-
-),
-
-available as (
-
-    select * from {{ ref('int_items_available_to_sell') }}
-
-),
-
-risk as (
-
-    select * from {{ ref('int_stock_oversell_risk') }}
-
-),
-
-compared as (
+mismatches as (
 
     select
-        offers.shop_sku,
-        offers.offer_id,
-        offers.quantity as mirakl_quantity,
-        offers.price,
-        offers.currency,
-        available.sku,
-        available.expected_quantity,
-        available.on_hand,
-        available.committed,
-        available.units_per_stock_unit,
-        available.safety_stock,
-        offers.quantity - available.expected_quantity as quantity_difference,
-        risk.sales_velocity_per_day,
-        risk.velocity_source,
-        risk.oversell_risk_score,
-        risk.oversell_risk_rank
-    from offers
-    inner join available on available.shop_sku = offers.shop_sku
-    left join risk on risk.offer_id = offers.offer_id
+        *,
+        units_over_erp as quantity_difference
+    from {{ ref('int_stock_oversell_risk') }}
+    where is_stock_mismatch
 
 )
 
@@ -75,5 +42,4 @@ select
         'oversell_risk_score': 'oversell_risk_score',
         'oversell_risk_rank': 'oversell_risk_rank',
     }) }} as details
-from compared
-where abs(quantity_difference) > {{ var('stock_tolerance_units') }}
+from mismatches
