@@ -565,3 +565,23 @@ def serve(app: App, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         server.close_connections()
         server.server_close()
         thread.join(timeout=5)
+
+
+class ServedSandbox:
+    """What every sandbox offers its callers once it has built `app` and its request `_log`."""
+
+    app: App
+    _log: RequestLog
+
+    @property
+    def request_log(self) -> list[RequestRecord]:
+        return self._log.records()
+
+    def clear_request_log(self) -> None:
+        self._log.clear()
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve until the block ends; yields the base URL the client is configured with."""
+        with serve(self.app, host, port) as base_url:
+            yield base_url

@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sandbox import http
@@ -24,13 +22,13 @@ from sandbox.bigcommerce.ratelimit import QuotaWindow
 from sandbox.bigcommerce.store import Store
 from sandbox.bigcommerce.storefront import store_from_storefront
 from sandbox.bigcommerce.world import store_from_world
-from sandbox.http import App, Handler, HTTPError, Request, RequestLog, RequestRecord, Response
+from sandbox.http import App, Handler, HTTPError, Request, RequestLog, Response
 from sandbox.world.operator import OperatorLayout
 
 TOKEN_HEADER = "X-Auth-Token"
 
 
-class BigCommerceSandbox:
+class BigCommerceSandbox(http.ServedSandbox):
     """A BigCommerce store on loopback; its API lives under `/stores/{store_hash}/v2|v3`.
 
     The sandbox clock (`now()`) starts at the store's `as_of` and runs in real time, so
@@ -86,19 +84,6 @@ class BigCommerceSandbox:
 
     def now(self) -> dt.datetime:
         return self.store.as_of + dt.timedelta(seconds=time.monotonic() - self._started)
-
-    @property
-    def request_log(self) -> list[RequestRecord]:
-        return self._log.records()
-
-    def clear_request_log(self) -> None:
-        self._log.clear()
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve until the block ends; yields the API host URL (paths start with /stores/)."""
-        with http.serve(self.app, host, port) as base_url:
-            yield base_url
 
     # --- guards -------------------------------------------------------------------------------
 

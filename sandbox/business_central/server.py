@@ -19,8 +19,6 @@ import datetime as dt
 import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -32,7 +30,7 @@ from sandbox.business_central.config import SandboxConfig
 from sandbox.business_central.entities import COMPANIES, STANDARD_SETS, EntitySet, custom_sets
 from sandbox.business_central.odata import ODataError
 from sandbox.business_central.world import Books
-from sandbox.http import App, Handler, Request, RequestBudget, RequestLog, RequestRecord, Response
+from sandbox.http import App, Handler, Request, RequestBudget, RequestLog, Response
 from sandbox.world.erp_records import ErpRecords, read_erp_records
 from sandbox.world.layout import WorldLayout
 
@@ -74,7 +72,7 @@ class _RedactingApp(App):
         super().record(request, status, fault)
 
 
-class BusinessCentralSandbox:
+class BusinessCentralSandbox(http.ServedSandbox):
     """A Business Central environment on loopback serving one company.
 
     The sandbox clock (`now()`) starts at the world's `as_of` and runs in real time, so a record
@@ -173,19 +171,6 @@ class BusinessCentralSandbox:
     @property
     def company_name(self) -> str:
         return self.state.company["name"]
-
-    @property
-    def request_log(self) -> list[RequestRecord]:
-        return self._log.records()
-
-    def clear_request_log(self) -> None:
-        self._log.clear()
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve until the block ends; yields the base URL (API and token endpoint both)."""
-        with http.serve(self.app, host, port) as base_url:
-            yield base_url
 
     def api_url(self, base_url: str) -> str:
         """The company's API root: `<base>/v2.0/<tenant>/<env>/api/v2.0/companies(<id>)`."""

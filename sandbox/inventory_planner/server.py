@@ -17,8 +17,6 @@ Inventory Planner publishes no rate limit; a budget can be configured to exercis
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,6 @@ from sandbox.http import (
     Request,
     RequestBudget,
     RequestLog,
-    RequestRecord,
     Response,
     json_response,
     text_response,
@@ -71,7 +68,7 @@ def error_body(status: int, message: str) -> Response:
     return json_response({"result": {"status": "error", "message": message}}, status)
 
 
-class InventoryPlannerSandbox:
+class InventoryPlannerSandbox(http.ServedSandbox):
     """Inventory Planner on loopback, serving one account's planning view of a demo world."""
 
     def __init__(self, view: PlanningView, config: SandboxConfig | None = None) -> None:
@@ -111,16 +108,6 @@ class InventoryPlannerSandbox:
     ) -> InventoryPlannerSandbox:
         """Serve Inventory Planner's view of the demo world in `world_dir`."""
         return cls(planning_view(Path(world_dir)), config)
-
-    @property
-    def request_log(self) -> list[RequestRecord]:
-        return self._log.records()
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve until the block ends; yields the base URL (the API is under `/api/v1`)."""
-        with http.serve(self.app, host, port) as base_url:
-            yield base_url
 
     # --- guards ---------------------------------------------------------------------------------
 

@@ -27,13 +27,12 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sandbox import http
-from sandbox.http import App, Request, RequestLog, RequestRecord, Response, json_response
+from sandbox.http import App, Request, RequestLog, Response, json_response
 from sandbox.magento.config import SandboxConfig
 from sandbox.magento.errors import (
     ENTITY_NOT_FOUND,
@@ -90,7 +89,7 @@ class _MagentoApp(App):
         super().record(request, status, fault)
 
 
-class MagentoSandbox:
+class MagentoSandbox(http.ServedSandbox):
     """A Magento store on loopback serving one world's ERP side.
 
     The sandbox clock (`now()`) starts at the world's `as_of` and runs in real time, so what
@@ -126,19 +125,6 @@ class MagentoSandbox:
 
     def now(self) -> dt.datetime:
         return self.state.as_of + dt.timedelta(seconds=time.monotonic() - self._started)
-
-    @property
-    def request_log(self) -> list[RequestRecord]:
-        return self._log.records()
-
-    def clear_request_log(self) -> None:
-        self._log.clear()
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve until the block ends; yields the store URL (the API is under `/rest`)."""
-        with http.serve(self.app, host, port) as base_url:
-            yield base_url
 
     def expire_admin_tokens(self) -> None:
         """Let every admin token issued so far expire, as four hours of waiting would."""

@@ -11,8 +11,6 @@ import datetime as dt
 import hmac
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,6 @@ from sandbox.http import (
     Request,
     RequestBudget,
     RequestLog,
-    RequestRecord,
     Response,
 )
 from sandbox.jsonio import format_timestamp
@@ -47,7 +44,7 @@ class OperatorConfig:
     faults: FaultPlan = field(default_factory=FaultPlan)
 
 
-class MiraklOperatorSandbox:
+class MiraklOperatorSandbox(http.ServedSandbox):
     def __init__(
         self,
         offers: list[dict[str, Any]],
@@ -93,15 +90,6 @@ class MiraklOperatorSandbox:
 
     def now(self) -> dt.datetime:
         return self.as_of + dt.timedelta(seconds=time.monotonic() - self._started)
-
-    @property
-    def request_log(self) -> list[RequestRecord]:
-        return self._log.records()
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        with http.serve(self.app, host, port) as base_url:
-            yield base_url
 
     def update_offer(self, offer_id: int, **changes: Any) -> dict[str, Any]:
         """Change an offer as its shop would (quantity, active...), bumping last_updated."""

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sandbox import http
-from sandbox.http import App, Handler, Request, RequestBudget, RequestLog, RequestRecord, Response
+from sandbox.http import App, Handler, Request, RequestBudget, RequestLog, Response
 from sandbox.jsonio import format_timestamp
 from sandbox.mirakl import accounting, offers, order_export, orders, reference
 from sandbox.mirakl.config import Context, SandboxConfig
@@ -25,7 +24,7 @@ def _is_api(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
-class MiraklSandbox:
+class MiraklSandbox(http.ServedSandbox):
     """A Mirakl instance on loopback serving one shop.
 
     The sandbox clock (`now()`) starts at the world's `as_of` and runs in real time, so anything
@@ -77,19 +76,6 @@ class MiraklSandbox:
 
     def now(self) -> dt.datetime:
         return self.state.as_of + dt.timedelta(seconds=time.monotonic() - self._started)
-
-    @property
-    def request_log(self) -> list[RequestRecord]:
-        return self._log.records()
-
-    def clear_request_log(self) -> None:
-        self._log.clear()
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve until the block ends; yields the base URL (the API is under `/api`)."""
-        with http.serve(self.app, host, port) as base_url:
-            yield base_url
 
     def touch_order(self, order_id: str, **changes: Any) -> Item:
         """Change top-level fields of an order as Mirakl would, bumping its last_updated_date."""

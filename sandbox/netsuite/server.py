@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from sandbox import http
-from sandbox.http import App, Handler, Request, RequestLog, RequestRecord, Response
+from sandbox.http import App, Handler, Request, RequestLog, Response
 from sandbox.netsuite.auth import Authenticator, AuthFailure, Credentials
 from sandbox.netsuite.config import SandboxConfig
 from sandbox.netsuite.errors import (
@@ -71,7 +71,7 @@ class LoginAttempt:
     reason: str
 
 
-class NetSuiteSandbox:
+class NetSuiteSandbox(http.ServedSandbox):
     """A NetSuite account on loopback, serving SuiteQL over the given records."""
 
     def __init__(
@@ -133,13 +133,6 @@ class NetSuiteSandbox:
         return self.as_of + dt.timedelta(seconds=time.monotonic() - self._started)
 
     @property
-    def request_log(self) -> list[RequestRecord]:
-        return self._log.records()
-
-    def clear_request_log(self) -> None:
-        self._log.clear()
-
-    @property
     def login_audit_trail(self) -> list[LoginAttempt]:
         return list(self._audit)
 
@@ -147,12 +140,6 @@ class NetSuiteSandbox:
     def concurrency_refusals(self) -> int:
         """How many requests the concurrency limit has refused so far."""
         return self._refusals
-
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve until the block ends; yields the base URL (the API is under /services/rest)."""
-        with http.serve(self.app, host, port) as base_url:
-            yield base_url
 
     @contextmanager
     def hold_slots(self, count: int) -> Iterator[None]:
