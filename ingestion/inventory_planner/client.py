@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from dlt.sources.helpers.requests import Client, Response
 from requests.exceptions import RequestException
 
+from ..urls import host_url
 from .errors import (
     InventoryPlannerApiError,
     InventoryPlannerAuthError,
@@ -42,15 +44,13 @@ _REDACTED = "<redacted>"
 
 def normalize_base_url(base_url: str) -> str:
     """The host URL without a trailing `/` or `/api/v1`."""
-    url = (base_url or "").strip().rstrip("/")
-    if url.endswith(API_PREFIX):
-        url = url[: -len(API_PREFIX)].rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(
-            f"Inventory Planner base_url {base_url!r} is not an http(s) URL like "
-            f"https://app.inventory-planner.com; check {BASE_URL_CONFIG_HINT}"
-        )
-    return url
+    return host_url(
+        base_url,
+        strip=[re.escape(API_PREFIX)],
+        system="Inventory Planner",
+        example="https://app.inventory-planner.com",
+        hint=BASE_URL_CONFIG_HINT,
+    )
 
 
 class InventoryPlannerClient:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from dlt.sources.helpers.requests import Client, Response
 from requests.exceptions import RequestException
 
+from ..urls import host_url
 from .exceptions import (
     MagentoApiError,
     MagentoAuthError,
@@ -48,15 +49,13 @@ _PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_][A-Za-z0-9_]*)")
 
 def normalize_base_url(base_url: str) -> str:
     """The store URL without a trailing ``/``, ``/rest`` or ``/rest/V1``."""
-    url = (base_url or "").strip().rstrip("/")
-    url = re.sub(r"/rest(/[^/]+)?/V1$", "", url)
-    url = re.sub(r"/rest$", "", url)
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(
-            f"Magento base_url {base_url!r} is not an http(s) URL like https://shop.example.com; "
-            f"check {BASE_URL_CONFIG_HINT}"
-        )
-    return url
+    return host_url(
+        base_url,
+        strip=[r"/rest(/[^/]+)?/V1", r"/rest"],
+        system="Magento",
+        example="https://shop.example.com",
+        hint=BASE_URL_CONFIG_HINT,
+    )
 
 
 def format_magento_time(value: dt.datetime) -> str:

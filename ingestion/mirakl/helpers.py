@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from requests.exceptions import RequestException
 
 from recon.timestamps import format_utc
 
+from ..urls import host_url
 from .exceptions import (
     MiraklApiError,
     MiraklAuthError,
@@ -46,15 +48,13 @@ _REDACTED = "<redacted>"
 
 def normalize_base_url(base_url: str) -> str:
     """The instance URL without a trailing `/` or `/api`: `https://x.mirakl.net/api/` → `https://x.mirakl.net`."""
-    url = (base_url or "").strip().rstrip("/")
-    if url.endswith(API_PREFIX):
-        url = url[: -len(API_PREFIX)].rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(
-            f"Mirakl base_url {base_url!r} is not an http(s) URL like "
-            f"https://<instance>.mirakl.net; check {BASE_URL_CONFIG_HINT}"
-        )
-    return url
+    return host_url(
+        base_url,
+        strip=[re.escape(API_PREFIX)],
+        system="Mirakl",
+        example="https://<instance>.mirakl.net",
+        hint=BASE_URL_CONFIG_HINT,
+    )
 
 
 def format_api_datetime(value: dt.datetime) -> str:
