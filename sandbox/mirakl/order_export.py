@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -38,7 +38,6 @@ class OrderExport:
     polls: int = 0
     status: str = "PENDING"
     last_updated: dt.datetime | None = None
-    downloaded: set[int] = field(default_factory=set)
 
 
 def register(router: Router, ctx: Context) -> None:
@@ -140,10 +139,10 @@ def export_status(ctx: Context, exports: dict[str, OrderExport], request: Reques
 def export_file(ctx: Context, exports: dict[str, OrderExport], request: Request) -> Response:
     job = _job(exports, request)
     name = request.arg("file") or ""
-    index = int(name.removeprefix("chunk-")) - 1 if name.removeprefix("chunk-").isdigit() else -1
+    number = name.removeprefix("chunk-")
+    index = int(number) - 1 if number.isdigit() else -1
     if job.status != "COMPLETED" or not 0 <= index < len(job.chunks):
         raise HTTPError(404, f"No export file {name!r} for export {job.tracking_id}")
-    job.downloaded.add(index)
     return json_response({"orders": job.chunks[index]})
 
 
