@@ -2,7 +2,7 @@
 
 The pages are the template world's orders as the sandbox serves them (`{"orders": [...],
 "total_count": n}`), tiled like the landed tables. dlt runs them through the Mirakl source's
-own shaping and column hints (normalize + load into DuckDB, nested order lines and refunds);
+own landing path (arrow tables per page, keys and column hints; normalize + load into DuckDB);
 DuckDB's `read_json` lands the same pages as its own floor.
 """
 
@@ -14,14 +14,16 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import dlt
 import duckdb
+from dlt.sources import DltResource
 
-from ingestion.mirakl.columns import ORDER_COLUMNS, ORDER_NESTED_HINTS
-from ingestion.mirakl.records import shape_order
+from ingestion.mirakl import landed_order_pages
+from ingestion.quarantine import with_quarantine
 from sandbox.world.layout import WorldLayout
 
 OWN_MARK = "~{{K}}"
@@ -95,30 +97,27 @@ def _mark(value: Any, mark: str) -> Any:
     return None if value is None else f"{value}{mark}"
 
 
-def _shaped_orders(files: list[Path]) -> Iterator[list[dict[str, Any]]]:
+def _order_pages(files: list[Path]) -> Iterator[list[Any]]:
+    # Decoded as the Mirakl client decodes a response: numbers with decimals as Decimal.
     for path in files:
-        page = json.loads(path.read_text(encoding="utf-8"))
-        rows = []
-        for raw in page["orders"]:
-            row, rejected = shape_order(raw)
-            if rejected is not None:
-                raise ValueError(
-                    f"benchmark order {raw.get('order_id')} rejected: {rejected.reason}"
-                )
-            rows.append(row)
-        yield rows
+        yield json.loads(path.read_bytes(), parse_float=Decimal)["orders"]
 
 
-def dlt_orders_resource(files: list[Path]):
-    """The orders resource with the Mirakl source's keys, disposition and column hints."""
-    return dlt.resource(
-        _shaped_orders(files),
-        name="orders",
-        primary_key="order_id",
-        write_disposition="merge",
-        columns=ORDER_COLUMNS,
-        nested_hints=ORDER_NESTED_HINTS,
+def decode_pages(files: list[Path]) -> int:
+    """Decode every page as the Mirakl client does and count its order lines; nothing lands."""
+    return sum(
+        len(order.get("order_lines") or []) for page in _order_pages(files) for order in page
     )
+
+
+def dlt_orders_resource(files: list[Path]) -> DltResource:
+    """The Mirakl source's orders landing path (arrow tables, keys, hints) over page files."""
+
+    @dlt.resource(name="orders", primary_key="order_id", write_disposition="merge")
+    def orders() -> Iterator[Any]:
+        yield from landed_order_pages(_order_pages(files), None, dlt.current.resource_state())
+
+    return with_quarantine(orders(), {})
 
 
 def load_with_dlt(pages_files: list[Path], warehouse: Path, pipelines_dir: Path) -> float:

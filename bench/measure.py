@@ -4,7 +4,8 @@ Each contender runs in its own process so that its peak resident memory (the ker
 `ru_maxrss` for that child, via `os.wait4`) is its own and not the benchmark's.
 
 `python -m bench.measure floor|baseline WAREHOUSE AS_OF OUT.json` writes the drifts found;
-`dlt PAGES WAREHOUSE PIPELINES OUT.json` and `read_json PAGES WAREHOUSE OUT.json` land pages.
+`dlt PAGES WAREHOUSE PIPELINES OUT.json` and `read_json PAGES WAREHOUSE OUT.json` land pages;
+`decode PAGES OUT.json` only decodes them.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def _main(argv: list[str]) -> None:
         pages, warehouse, pipelines, out = args
         load_with_dlt(sorted(Path(pages).glob("*.json")), Path(warehouse), Path(pipelines))
         result = {}
+    elif mode == "decode":
+        from bench.ingestion import decode_pages
+
+        pages, out = args
+        result = {"order_lines": decode_pages(sorted(Path(pages).glob("*.json")))}
     elif mode == "read_json":
         from bench.ingestion import Pages, load_with_read_json
 
@@ -73,7 +79,7 @@ def _main(argv: list[str]) -> None:
         load_with_read_json(Pages(Path(pages), [], 0, 0), Path(warehouse))
         result = {}
     else:
-        raise SystemExit(f"unknown mode {mode!r}: floor, baseline, dlt or read_json")
+        raise SystemExit(f"unknown mode {mode!r}: floor, baseline, dlt, decode or read_json")
     result["seconds"] = time.perf_counter() - started
     Path(out).write_text(json.dumps(result), encoding="utf-8")
 

@@ -13,12 +13,15 @@ Tables (in the pipeline's dataset, ``mirakl`` by convention):
 | ``invoices`` | IV01 | ``id`` | merge, every document re-pulled |
 | ``quarantine`` | | ``quarantine_id`` | merge: items that could not be landed, with the reason |
 
-Order lines land in ``orders__order_lines`` and their refunds in ``orders__order_lines__refunds``
-(dlt nested tables: a re-pulled order's lines and refunds replace the old ones).
+Order lines land in ``orders__order_lines``, their refunds in ``orders__order_lines__refunds``
+and every other list of an order in a table named after its path, as dlt's nested tables are
+named; orders reach dlt as arrow tables (``order_tables.py``), and a re-pulled order's nested
+rows replace its old ones.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,7 +31,7 @@ import dlt
 from dlt.common.typing import TDataItems
 from dlt.sources import DltResource
 
-from ..quarantine import land_pages, with_quarantine
+from ..quarantine import finish_landing, land_pages, with_quarantine
 from .columns import (
     BILLING_CYCLE_COLUMNS,
     CARRIER_COLUMNS,
@@ -37,7 +40,6 @@ from .columns import (
     OFFER_COLUMNS,
     OFFER_NESTED_HINTS,
     ORDER_COLUMNS,
-    ORDER_NESTED_HINTS,
     REASON_COLUMNS,
     TRANSACTION_LOG_COLUMNS,
 )
@@ -50,7 +52,8 @@ from .exceptions import (
 )
 from .helpers import MiraklClient, Page, format_api_datetime
 from .order_export import exported_order_pages
-from .records import Rejected, parse_timestamp, shape_keyed, shape_order, shape_transaction_log
+from .order_tables import DECLARED, order_tables
+from .records import Rejected, parse_timestamp, shape_keyed, shape_transaction_log
 from .settings import (
     BILLING_CYCLES_MAX_PAGE_SIZE,
     BILLING_CYCLES_PATH,
@@ -86,11 +89,8 @@ __all__ = [
 
 Shape = Callable[[Any], tuple[dict[str, Any] | None, Rejected | None]]
 
-# Defaults that let dlt recognise the incremental arguments; the source passes configured ones.
+# A default that lets dlt recognise the incremental argument; the source passes a configured one.
 # Quarantine rows carry no cursor and must pass the incremental filter untouched.
-_ORDERS_CURSOR = dlt.sources.incremental[dt.datetime](
-    "last_updated_date", on_cursor_value_missing="include"
-)
 _TRANSACTION_LOGS_CURSOR = dlt.sources.incremental[dt.datetime](
     "last_updated", on_cursor_value_missing="include"
 )
@@ -200,14 +200,9 @@ def mirakl_source(
                 OrderBackfill(
                     order_backfill, export_poll_interval, export_timeout, export_items_per_chunk
                 ),
-                dlt.sources.incremental[dt.datetime](
-                    "last_updated_date",
-                    initial_value=initial,
-                    lag=lag,
-                    on_cursor_value_missing="include",
-                ),
+                OrderCursor(initial, lag),
             ),
-            ORDER_COLUMNS,
+            {},  # each order table is yielded with its own hints
         ),
         with_quarantine(offers(client, page_size), OFFER_COLUMNS),
         with_quarantine(carriers(client), CARRIER_COLUMNS),
@@ -232,41 +227,116 @@ def mirakl_source(
     )
 
 
-@dlt.resource(
-    name="orders",
-    primary_key="order_id",
-    write_disposition="merge",
-    nested_hints=ORDER_NESTED_HINTS,
-)
+@dlt.resource(name="orders", primary_key="order_id", write_disposition="merge")
 def orders(
-    client: MiraklClient,
-    page_size: int,
-    backfill: OrderBackfill,
-    last_updated: dlt.sources.incremental[dt.datetime] = _ORDERS_CURSOR,
+    client: MiraklClient, page_size: int, backfill: OrderBackfill, cursor: OrderCursor
 ) -> Iterator[TDataItems]:
-    """Orders updated since the last run (less the re-pull window), lines nested.
+    """Orders updated since the last run (less the re-pull window), lines in nested tables.
 
     OR11 pages, or on the first run with ``async_export`` one OR13 export of the history.
+    Each page is yielded as arrow tables (``order_tables.py``): ``orders`` and one table per
+    nested list, each merged on its own key, nested rows replaced per order (``order_id``).
+    The cursor is kept in the resource state rather than by ``dlt.sources.incremental``, which
+    would filter the nested tables by their own ``last_updated_date``.
     """
     state = dlt.current.resource_state()
+    start = cursor.start(state)
     if backfill.mode == "async_export" and not state.get("backfilled_until"):
         until = dt.datetime.now(dt.UTC)
         pages = exported_order_pages(
             client,
-            last_updated.start_value,
+            start,
             until,
             poll_interval=backfill.poll_interval,
             timeout=backfill.timeout,
             items_per_chunk=backfill.items_per_chunk,
         )
-        yield from _landable(pages, shape_order, "orders")
+        yield from landed_order_pages(pages, start, state)
         state["backfilled_until"] = format_api_datetime(until)
         return
     params = {}
-    if last_updated.start_value is not None:
-        params["start_update_date"] = format_api_datetime(last_updated.start_value)
+    if start is not None:
+        params["start_update_date"] = format_api_datetime(start)
     pages = client.offset_pages(ORDERS_PATH, "orders", params, page_size)
-    yield from _landable(pages, shape_order, "orders")
+    yield from landed_order_pages(pages, start, state)
+
+
+@dataclass(frozen=True)
+class OrderCursor:
+    """Where a run of ``orders`` starts: the newest update seen, less the re-pull window."""
+
+    initial: dt.datetime | None
+    lag_seconds: float | None
+
+    def start(self, state: dict[str, Any]) -> dt.datetime | None:
+        seen = state.get(_CURSOR_STATE)
+        if seen is None:
+            # Warehouses landed before the cursor moved here keep dlt's incremental state.
+            legacy = state.get("incremental", {}).get("last_updated_date", {})
+            seen = legacy.get("last_value")
+        if seen is None:
+            return self.initial
+        newest = parse_timestamp(seen)
+        return newest - dt.timedelta(seconds=self.lag_seconds or 0)
+
+
+_CURSOR_STATE = "last_updated_date"
+
+
+def landed_order_pages(
+    pages: Iterable[Page], start: dt.datetime | None, state: dict[str, Any]
+) -> Iterator[TDataItems]:
+    """Each page's tables, then the rejects; the cursor moves once every page is read.
+
+    The landing path of the ``orders`` resource, whatever the pages come from (OR11, an OR13
+    export, or order pages read from files).
+    """
+    rejects: list[Rejected] = []
+    landed = False
+    seen = state.get(_CURSOR_STATE)
+    newest = parse_timestamp(seen) if seen is not None else None
+    hints: dict[str, Any] = {}
+    for page in pages:
+        batch = order_tables(page, since=start)
+        rejects.extend(batch.rejected)
+        if batch.newest_update is not None and (newest is None or batch.newest_update > newest):
+            newest = batch.newest_update
+        for table_name, table in batch.tables.items():
+            landed = True
+            if table_name not in hints:
+                hints[table_name] = _order_table_hints(table_name)
+            yield dlt.mark.with_hints(table, hints[table_name], create_table_variant=True)
+    yield from finish_landing(source=SOURCE_NAME, table="orders", landed=landed, rejects=rejects)
+    if newest is not None:
+        state[_CURSOR_STATE] = newest.isoformat()
+
+
+def _order_table_hints(table_name: str) -> Any:
+    # Every table carries its own hints: a variant would otherwise inherit the resource's
+    # columns, and the nested tables would grow the order's.
+    if table_name == "orders":
+        return dlt.mark.make_hints(
+            table_name=table_name,
+            write_disposition="merge",
+            primary_key="order_id",
+            columns=copy.deepcopy(ORDER_COLUMNS),
+        )
+    # Nested rows are keyed by their position in the order; a re-pulled order's rows replace
+    # its old ones (merge key order_id), and of one order pulled twice in a load the newest
+    # version wins (an order's _dlt_id, its nested rows' _dlt_root_id, starts with its update
+    # time).
+    columns = {
+        **copy.deepcopy(DECLARED.get(table_name, {})),
+        "_dlt_root_id": {"name": "_dlt_root_id", "data_type": "text", "dedup_sort": "desc"},
+        "order_id": {"name": "order_id", "data_type": "text"},
+    }
+    return dlt.mark.make_hints(
+        table_name=table_name,
+        write_disposition="merge",
+        primary_key="_dlt_id",
+        merge_key="order_id",
+        columns=columns,
+    )
 
 
 @dataclass(frozen=True)

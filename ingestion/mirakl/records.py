@@ -64,11 +64,11 @@ class Rejected:
     raw: Any
 
 
-def _is_timestamp_key(key: str) -> bool:
+def is_timestamp_key(key: str) -> bool:
     return key not in _NOT_TIMESTAMP_KEYS and (key.endswith("_date") or key in _TIMESTAMP_KEYS)
 
 
-def _is_money_key(key: str) -> bool:
+def is_money_key(key: str) -> bool:
     return (
         key in _MONEY_KEYS or key.endswith(_MONEY_SUFFIXES) or key.startswith(_MONEY_PREFIXES)
     ) and key != "total_count"
@@ -79,13 +79,13 @@ def _convert(value: Any, path: str, errors: list[str]) -> Any:
         converted = {}
         for key, item in value.items():
             item_path = f"{path}.{key}" if path else key
-            if item is not None and _is_timestamp_key(key):
+            if item is not None and is_timestamp_key(key):
                 try:
                     converted[key] = parse_timestamp(item)
                 except ValueError:
                     errors.append(f"{item_path} {item!r} is not an ISO 8601 date-time")
                     converted[key] = item
-            elif _is_money_key(key) and isinstance(item, int) and not isinstance(item, bool):
+            elif is_money_key(key) and isinstance(item, int) and not isinstance(item, bool):
                 converted[key] = Decimal(item)
             else:
                 converted[key] = _convert(item, item_path, errors)
@@ -144,8 +144,8 @@ def _strip_customer(order: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def shape_order(raw: Any) -> tuple[dict[str, Any] | None, Rejected | None]:
-    """An OR11 order as landed in ``orders`` (lines and refunds become its nested tables).
+def prepare_order(raw: Any) -> tuple[dict[str, Any] | None, Rejected | None]:
+    """An OR11 order ready to be flattened into ``orders`` and its nested tables.
 
     - Only ``customer.customer_id`` and ``customer.locale`` are kept; names, addresses, phones
       and ``customer_notification_email`` are dropped before anything else, quarantine included.
@@ -154,37 +154,54 @@ def shape_order(raw: Any) -> tuple[dict[str, Any] | None, Rejected | None]:
       instances send; both are landed.
     - Lines carry their ``order_id``, refunds and cancelations their ``order_id`` and
       ``order_line_id`` (not in Mirakl's payload), so nested tables join by business key.
-    - Rejected: no ``order_id``, no or unparseable ``last_updated_date``, any unparseable
-      date-time, or a line without ``order_line_id``.
+    - Rejected: no ``order_id``, no ``last_updated_date``, or a line without
+      ``order_line_id``. Date-times are parsed, and unparseable ones rejected, when the page
+      is typed (``order_tables.py``).
     """
     if not isinstance(raw, Mapping):
-        return _shape(raw, "order", "order_id")
+        return None, Rejected("<order without order_id>", "order is not a JSON object", raw)
     order = _strip_customer(dict(raw))
     if "paymentType" in order:
         legacy = order.pop("paymentType")
         if order.get("payment_type") is None:
             order["payment_type"] = legacy
-    row, rejected = _shape(order, "order", "order_id", ("last_updated_date",))
-    if rejected is not None:
-        return None, rejected
-    assert row is not None
-    for index, line in enumerate(row.get("order_lines") or []):
+    order_id = _key_text(order.get("order_id"))
+    if order_id is None:
+        return None, Rejected(
+            _describe_keyless(order, "order", "order_id"),
+            "order has no `order_id`; without its key it cannot be merged",
+            order,
+        )
+    order["order_id"] = order_id
+    if order.get("last_updated_date") is None:
+        return None, Rejected(order_id, f"order {order_id} has no `last_updated_date`", order)
+    lines = []
+    for index, line in enumerate(order.get("order_lines") or []):
         if not isinstance(line, Mapping) or _key_text(line.get("order_line_id")) is None:
             return None, Rejected(
-                row["order_id"],
-                f"order {row['order_id']}: order line #{index + 1} has no `order_line_id`",
+                order_id,
+                f"order {order_id}: order line #{index + 1} has no `order_line_id`",
                 order,
             )
+        line = dict(line)
         line["order_line_id"] = _key_text(line["order_line_id"])
-        line.setdefault("order_id", row["order_id"])
-        for refund in line.get("refunds") or []:
-            if isinstance(refund, dict) and refund.get("refund_state") is None:
-                refund["refund_state"] = refund.get("state")
-        for child in (*(line.get("refunds") or []), *(line.get("cancelations") or [])):
-            if isinstance(child, dict):
-                child.setdefault("order_id", row["order_id"])
-                child.setdefault("order_line_id", line["order_line_id"])
-    return row, None
+        line.setdefault("order_id", order_id)
+        for children in ("refunds", "cancelations"):
+            stamped = []
+            for child in line.get(children) or []:
+                if isinstance(child, Mapping):
+                    child = dict(child)
+                    if children == "refunds" and child.get("refund_state") is None:
+                        child["refund_state"] = child.get("state")
+                    child.setdefault("order_id", order_id)
+                    child.setdefault("order_line_id", line["order_line_id"])
+                stamped.append(child)
+            if children in line:
+                line[children] = stamped
+        lines.append(line)
+    if "order_lines" in order:
+        order["order_lines"] = lines
+    return order, None
 
 
 def shape_transaction_log(raw: Any) -> tuple[dict[str, Any] | None, Rejected | None]:
