@@ -4,6 +4,7 @@ Each contender runs in its own process so that its peak resident memory (the ker
 `ru_maxrss` for that child, via `os.wait4`) is its own and not the benchmark's.
 
 `python -m bench.measure floor|baseline WAREHOUSE AS_OF OUT.json` writes the drifts found;
+`drift_models WAREHOUSE AS_OF OUT.json` runs dbt over the drift models only;
 `dlt PAGES WAREHOUSE PIPELINES OUT.json` and `read_json PAGES WAREHOUSE OUT.json` land pages;
 `decode PAGES OUT.json` only decodes them.
 """
@@ -18,6 +19,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+# The exceptions mart and every model it is built from: the drift models, without data tests,
+# seeds or the marts nobody reads to find drift.
+DRIFT_MODELS = "+exceptions"
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,18 @@ def _main(argv: list[str]) -> None:
         pages, warehouse, pipelines, out = args
         load_with_dlt(sorted(Path(pages).glob("*.json")), Path(warehouse), Path(pipelines))
         result = {}
+    elif mode == "drift_models":
+        from recon.transform import run_dbt
+
+        warehouse, as_of, out = args
+        outcome, _ = run_dbt(
+            Path(warehouse),
+            ["run", "--quiet", "--select", DRIFT_MODELS],
+            as_of=dt.datetime.fromisoformat(as_of),
+        )
+        if not outcome.success:
+            raise SystemExit(f"dbt run of the drift models failed: {outcome.exception}")
+        result = {"models": len(outcome.result)}
     elif mode == "decode":
         from bench.ingestion import decode_pages
 
@@ -79,7 +96,9 @@ def _main(argv: list[str]) -> None:
         load_with_read_json(Pages(Path(pages), [], 0, 0), Path(warehouse))
         result = {}
     else:
-        raise SystemExit(f"unknown mode {mode!r}: floor, baseline, dlt, decode or read_json")
+        raise SystemExit(
+            f"unknown mode {mode!r}: floor, baseline, drift_models, dlt, decode or read_json"
+        )
     result["seconds"] = time.perf_counter() - started
     Path(out).write_text(json.dumps(result), encoding="utf-8")
 

@@ -56,6 +56,7 @@ _ARROW_TYPES = {
     "bool": pa.bool_(),
     "double": pa.float64(),
 }
+_NEVER_NULL = frozenset({"_dlt_id", ORDER_ID})
 _DLT_COLUMNS = {
     "_dlt_id": pa.string(),
     "_dlt_parent_id": pa.string(),
@@ -284,6 +285,12 @@ class _Builder:
         tables = {}
         for table_name, arrays in columns.items():
             table = pa.table(arrays)
+            # Keys are never null; saying so matches the keys' hints in dlt's schema.
+            table = table.cast(
+                pa.schema(
+                    [f.with_nullable(False) if f.name in _NEVER_NULL else f for f in table.schema]
+                )
+            )
             if rejected:
                 owners = self.tables_rows[table_name].owners
                 table = table.filter(pa.array([owner not in rejected for owner in owners]))
