@@ -103,6 +103,7 @@ def run_sources(
             on_source(source.name)
         pipeline = pipeline_for(warehouse, source.name, progress)
         pipeline.run(source)
+        _after_load(source.name, pipeline)
         loaded = {
             table: count
             for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
@@ -119,6 +120,17 @@ def run_sources(
             )
         )
     return report
+
+
+def _after_load(source_name: str, pipeline: dlt.Pipeline) -> None:
+    """Run the source's own upkeep after a load, when its package defines `after_load`."""
+    try:
+        package = importlib.import_module(f"ingestion.{source_name}")
+    except ModuleNotFoundError:
+        return
+    upkeep = getattr(package, "after_load", None)
+    if upkeep is not None:
+        upkeep(pipeline)
 
 
 def table_counts(warehouse: Path, dataset: str) -> dict[str, int]:

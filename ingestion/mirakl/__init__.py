@@ -52,7 +52,7 @@ from .exceptions import (
 )
 from .helpers import MiraklClient, Page, format_api_datetime
 from .order_export import exported_order_pages
-from .order_tables import DECLARED, order_tables
+from .order_tables import DECLARED, order_tables, prune_superseded_order_rows
 from .records import Rejected, parse_timestamp, shape_keyed, shape_transaction_log
 from .settings import (
     BILLING_CYCLES_MAX_PAGE_SIZE,
@@ -84,6 +84,8 @@ __all__ = [
     "MiraklConnectionError",
     "MiraklError",
     "MiraklResponseError",
+    "after_load",
+    "landed_order_pages",
     "mirakl_source",
 ]
 
@@ -235,7 +237,7 @@ def orders(
 
     OR11 pages, or on the first run with ``async_export`` one OR13 export of the history.
     Each page is yielded as arrow tables (``order_tables.py``): ``orders`` and one table per
-    nested list, each merged on its own key, nested rows replaced per order (``order_id``).
+    nested list, each merged on its own key; ``after_load`` prunes rows a newer version dropped.
     The cursor is kept in the resource state rather than by ``dlt.sources.incremental``, which
     would filter the nested tables by their own ``last_updated_date``.
     """
@@ -321,10 +323,9 @@ def _order_table_hints(table_name: str) -> Any:
             primary_key="order_id",
             columns=copy.deepcopy(ORDER_COLUMNS),
         )
-    # Nested rows are keyed by their position in the order; a re-pulled order's rows replace
-    # its old ones (merge key order_id), and of one order pulled twice in a load the newest
-    # version wins (an order's _dlt_id, its nested rows' _dlt_root_id, starts with its update
-    # time).
+    # Nested rows are keyed by their position in the order; of one order pulled twice in a
+    # load the newest version wins (an order's _dlt_id, its nested rows' _dlt_root_id, starts
+    # with its update time). Rows a newer version no longer has are pruned after the load.
     columns = {
         **copy.deepcopy(DECLARED.get(table_name, {})),
         "_dlt_root_id": {"name": "_dlt_root_id", "data_type": "text", "dedup_sort": "desc"},
@@ -334,9 +335,20 @@ def _order_table_hints(table_name: str) -> Any:
         table_name=table_name,
         write_disposition="merge",
         primary_key="_dlt_id",
-        merge_key="order_id",
         columns=columns,
     )
+
+
+def after_load(pipeline: dlt.Pipeline) -> int:
+    """Delete nested order rows a newer version of their order no longer has; how many.
+
+    Nested rows merge on their position in the order, so a list that shrank (a tax entry
+    removed) would leave its old tail behind. Every current row's ``_dlt_root_id`` is its
+    order's current ``_dlt_id``, which changes with each version: a row whose root is not a
+    current order is superseded. (Merging on ``order_id`` as well would do this in the load,
+    but dlt joins the two keys with OR, which no engine can hash-join.)
+    """
+    return prune_superseded_order_rows(pipeline)
 
 
 @dataclass(frozen=True)

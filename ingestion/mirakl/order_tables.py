@@ -382,3 +382,39 @@ def _to_bool(value: Any) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ValueError(f"{value!r} is not a boolean")
+
+
+def prune_superseded_order_rows(pipeline: Any) -> int:
+    """Delete rows of the nested order tables whose order version is no longer current."""
+    schema = pipeline.default_schema
+    nested = sorted(name for name in schema.tables if name.startswith(f"{ROOT_TABLE}__"))
+    deleted = 0
+    with pipeline.sql_client() as client:
+        orders = client.make_qualified_table_name(ROOT_TABLE)
+        existing = {name for name in nested if _exists(client, name)}
+        for name in nested:
+            if name not in existing:
+                continue
+            table = client.make_qualified_table_name(name)
+            rows = client.execute_sql(
+                f"DELETE FROM {table} AS n WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {orders} AS o WHERE o._dlt_id = n._dlt_root_id)"
+            )
+            deleted += _affected(rows)
+    return deleted
+
+
+def _exists(client: Any, table_name: str) -> bool:
+    try:
+        client.execute_sql(f"SELECT 1 FROM {client.make_qualified_table_name(table_name)} LIMIT 0")
+    except Exception:
+        return False
+    return True
+
+
+def _affected(rows: Any) -> int:
+    # DuckDB answers a DELETE with the number of rows deleted; other engines may not.
+    try:
+        return int(rows[0][0]) if rows else 0
+    except (TypeError, ValueError, IndexError):
+        return 0

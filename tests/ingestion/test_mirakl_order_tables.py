@@ -15,7 +15,7 @@ import dlt
 import duckdb
 import pytest
 
-from ingestion.mirakl import landed_order_pages
+from ingestion.mirakl import after_load, landed_order_pages
 from ingestion.quarantine import with_quarantine
 
 UTC = dt.UTC
@@ -76,6 +76,7 @@ class Landing:
             state_out.update(state)
 
         self.pipeline.run(with_quarantine(orders(), {}))
+        after_load(self.pipeline)  # as every ingest does (ingestion.pipeline.run_sources)
         return state_out
 
     def rows(self, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
