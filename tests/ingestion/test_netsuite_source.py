@@ -291,10 +291,14 @@ def test_a_concurrency_refusal_is_waited_out_with_backoff(
     held = threading.Event()
 
     def another_integration() -> None:
-        # Holds the account's only slot for a moment, then lets go.
+        # Holds the account's only slot until the load has been refused once (however long
+        # the load takes to start on a busy machine), then a moment more, then lets go.
         with served.sandbox.hold_slots(1):
             held.set()
-            time.sleep(0.8)
+            deadline = time.monotonic() + 30
+            while served.sandbox.concurrency_refusals < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)
 
     other = threading.Thread(target=another_integration)
     other.start()
